@@ -1,0 +1,35 @@
+//! # rbmdyn: the statistical physics of RBM learning, tested against numbers
+//!
+//! # Conventions
+//! * Energy $E(v,h) = -v^\top W h - a^\top v - b^\top h + \sum_i U_V(v_i) + \sum_j U_H(h_j)$, with
+//!   $p(v,h) = e^{-E}/Z$. $U$ is a unit's self-energy: zero for {0,1} and ±1 units,
+//!   $c\,s^2/2$ for Gaussian units of precision $c$.
+//! * `W` is `Nv × Nh` (visible × hidden); data matrices and chains have **one row per sample**.
+//! * Local fields $x^h_j(v) = b_j + \sum_i v_i W_{ij}$ and $x^v_i(h) = a_i + \sum_j W_{ij} h_j$.
+//! * {0,1} ("binary") units: mean $\mathrm{sigm}(x)$, log-partition $\ln(1+e^x)$;
+//!   ±1 ("ising") units: mean $\tanh x$, log-partition $\ln(2\cosh x)$.
+//! * Log-likelihoods are in nats per sample; $\ln Z$ is natural log.
+//!
+//! The training path (parameters, chains, estimators) is generic over the float type
+//! ([`linalg::Float`]: `f32` or `f64`); exact enumeration, statistics and validation work in `f64`.
+
+pub mod data;
+pub mod error;
+pub mod io;
+pub mod linalg;
+pub mod rbm;
+pub mod sampling;
+pub mod stats;
+pub mod training;
+pub mod units;
+pub mod validation;
+
+pub use error::{Error, Result};
+
+/// The items most programs need.
+pub mod prelude {
+    pub use crate::error::{Error, Result};
+    pub use crate::linalg::Float;
+    pub use crate::rbm::Rbm;
+    pub use crate::units::{AnyUnit, Binary, Gaussian, Ising, UnitKind};
+}
