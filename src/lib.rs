@@ -26,10 +26,3 @@ pub mod validation;
 
 pub use error::{Error, Result};
 
-/// The items most programs need.
-pub mod prelude {
-    pub use crate::error::{Error, Result};
-    pub use crate::linalg::Float;
-    pub use crate::rbm::Rbm;
-    pub use crate::units::{AnyUnit, Binary, Gaussian, Ising, UnitKind};
-}
