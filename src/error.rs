@@ -53,7 +53,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// Shorthand for [`Error::InvalidParameter`].
-    pub fn invalid(name: &'static str, value: impl fmt::Display, reason: impl Into<String>) -> Self {
+    pub fn invalid(
+        name: &'static str,
+        value: impl fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::InvalidParameter {
             name,
             value: value.to_string(),
@@ -78,7 +82,11 @@ impl Error {
     }
 
     /// Shorthand for [`Error::ShapeMismatch`].
-    pub fn shape(what: impl Into<String>, expected: impl Into<String>, found: impl Into<String>) -> Self {
+    pub fn shape(
+        what: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
         Error::ShapeMismatch {
             what: what.into(),
             expected: expected.into(),
@@ -90,11 +98,22 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidParameter { name, value, reason } => {
+            Error::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => {
                 write!(f, "invalid parameter `{name}` = {value}: {reason}")
             }
-            Error::ShapeMismatch { what, expected, found } => {
-                write!(f, "shape mismatch in {what}: expected {expected}, found {found}")
+            Error::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "shape mismatch in {what}: expected {expected}, found {found}"
+                )
             }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Format { path, fault } => write!(f, "{}: {fault}", path.display()),

@@ -25,4 +25,3 @@ pub mod units;
 pub mod validation;
 
 pub use error::{Error, Result};
-

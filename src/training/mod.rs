@@ -1,1 +1,140 @@
-//! (module under construction)
+//! Training: gradient estimators, optimisers, the trainer loop and its observers.
+//!
+//! # Conventions
+//! The log-likelihood gradient (ascent direction) is
+//! $\partial L/\partial W_{ij} = \langle v_i E[h_j\mid v]\rangle_{\rm data} - \langle v_i h_j\rangle_{\rm model}$,
+//! $\partial L/\partial a_i = \langle v_i\rangle_{\rm data} - \langle v_i\rangle_{\rm model}$,
+//! $\partial L/\partial b_j = \langle E[h_j\mid v]\rangle_{\rm data} - \langle h_j\rangle_{\rm model}$.
+//! The positive phase uses the conditional mean of $h$ (not a sample); estimators differ in the
+//! negative (model) phase.
+
+mod contrastive_divergence;
+mod exact_gradient;
+pub mod observers;
+mod optimizer;
+mod persistent_cd;
+mod trainer;
+
+pub use contrastive_divergence::ContrastiveDivergence;
+pub use exact_gradient::ExactGradient;
+pub use observers::{Cadence, TrainingObserver, TrainingSnapshot};
+pub use optimizer::{OptimizerState, Sgd};
+pub use persistent_cd::PersistentContrastiveDivergence;
+pub use trainer::{train_rng, Progress, TrainRng, Trainer, TrainerConfig};
+
+use crate::error::Result;
+use crate::linalg::{gemm, Float, Op};
+use crate::rbm::Rbm;
+use crate::sampling::ChainState;
+use crate::units::UnitKind;
+use nalgebra::{DMatrix, DMatrixView, DVector};
+use rand::Rng;
+
+/// A log-likelihood gradient (or an estimate of it): ascent direction, same shapes as the model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gradient<T: Float = f64> {
+    /// $\partial L/\partial W$ (`Nv × Nh`).
+    pub weights: DMatrix<T>,
+    /// $\partial L/\partial a$.
+    pub visible_bias: DVector<T>,
+    /// $\partial L/\partial b$.
+    pub hidden_bias: DVector<T>,
+}
+
+impl<T: Float> Gradient<T> {
+    /// A zero gradient for an `Nv × Nh` model.
+    pub fn zeros(n_visible: usize, n_hidden: usize) -> Self {
+        Gradient {
+            weights: DMatrix::zeros(n_visible, n_hidden),
+            visible_bias: DVector::zeros(n_visible),
+            hidden_bias: DVector::zeros(n_hidden),
+        }
+    }
+
+    /// Largest absolute entry over all parts.
+    pub fn max_abs(&self) -> f64 {
+        self.weights
+            .iter()
+            .chain(self.visible_bias.iter())
+            .chain(self.hidden_bias.iter())
+            .fold(0.0, |m, x| m.max(x.as_f64().abs()))
+    }
+}
+
+/// An estimator of the log-likelihood gradient from a minibatch.
+pub trait GradientEstimator<V: UnitKind, H: UnitKind, T: Float> {
+    /// Short name (`"cd"`, `"pcd"`, `"exact"`).
+    fn name(&self) -> &'static str;
+
+    /// Writes the gradient estimate for `batch` (one row per sample) into `gradient`.
+    ///
+    /// # Errors
+    /// Shape mismatches, or models the estimator cannot handle (exact enumeration).
+    fn estimate<R: Rng + ?Sized>(
+        &mut self,
+        rbm: &Rbm<V, H, T>,
+        batch: DMatrixView<'_, T>,
+        rng: &mut R,
+        gradient: &mut Gradient<T>,
+    ) -> Result<()>;
+
+    /// The persistent chains, if the estimator keeps any (checkpoints save them).
+    fn chains(&self) -> Option<&ChainState<T>> {
+        None
+    }
+
+    /// Replaces the persistent chains (resuming from a checkpoint). Estimators without chains
+    /// ignore it.
+    fn set_chains(&mut self, _chains: ChainState<T>) {}
+}
+
+/// Buffers for the positive phase and for statistics of chains.
+#[derive(Clone, Debug, Default)]
+pub struct PhaseWorkspace<T: Float> {
+    hidden_means: DMatrix<T>,
+}
+
+impl<T: Float> PhaseWorkspace<T> {
+    /// Empty buffers (grown on first use).
+    pub fn new() -> Self {
+        PhaseWorkspace {
+            hidden_means: DMatrix::zeros(0, 0),
+        }
+    }
+}
+
+/// Adds `sign / B · (Vᵀ M, Σ rows of V, Σ rows of M)` to `gradient`, with `M = E[h | V]`.
+///
+/// With `sign = +1` and `V` the data this is the positive phase; with `sign = −1` and `V` the
+/// final visible states of chains, the Rao–Blackwellised negative phase.
+pub fn accumulate_phase<V: UnitKind, H: UnitKind, T: Float>(
+    rbm: &Rbm<V, H, T>,
+    visible: DMatrixView<'_, T>,
+    sign: T,
+    accumulate: bool,
+    workspace: &mut PhaseWorkspace<T>,
+    gradient: &mut Gradient<T>,
+) {
+    let rows = visible.nrows();
+    let scale = sign / T::of(rows.max(1) as f64);
+    rbm.hidden_fields_into(visible, &mut workspace.hidden_means);
+    let hidden = rbm.hidden().clone();
+    workspace.hidden_means.apply(|x| *x = hidden.mean(*x));
+    gemm(
+        &mut gradient.weights,
+        accumulate,
+        scale,
+        visible,
+        Op::T,
+        workspace.hidden_means.as_view(),
+        Op::N,
+    );
+    for (i, g) in gradient.visible_bias.iter_mut().enumerate() {
+        let s = visible.column(i).sum() * scale;
+        *g = if accumulate { *g + s } else { s };
+    }
+    for (j, g) in gradient.hidden_bias.iter_mut().enumerate() {
+        let s = workspace.hidden_means.column(j).sum() * scale;
+        *g = if accumulate { *g + s } else { s };
+    }
+}

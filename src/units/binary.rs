@@ -1,0 +1,45 @@
+//! {0,1} ("binary", Bernoulli) units.
+
+use super::{sigmoid, softplus, AnyUnit, UnitKind};
+use crate::linalg::Float;
+use rand::Rng;
+
+/// {0,1} unit: $p(s=1\mid x) = \mathrm{sigm}(x)$, $\phi(x) = \ln(1+e^x)$, variance $m(1-m)$.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Binary;
+
+impl UnitKind for Binary {
+    fn name(&self) -> &'static str {
+        "binary"
+    }
+    #[inline(always)]
+    fn mean<T: Float>(&self, field: T) -> T {
+        sigmoid(field)
+    }
+    #[inline(always)]
+    fn variance<T: Float>(&self, field: T) -> T {
+        let m = sigmoid(field);
+        m * (T::one() - m)
+    }
+    #[inline(always)]
+    fn log_partition<T: Float>(&self, field: T) -> T {
+        softplus(field)
+    }
+    #[inline(always)]
+    fn sample<T: Float, R: Rng + ?Sized>(&self, field: T, rng: &mut R) -> T {
+        if T::uniform(rng) < sigmoid(field) {
+            T::one()
+        } else {
+            T::zero()
+        }
+    }
+    fn self_energy(&self, _state: f64) -> f64 {
+        0.0
+    }
+    fn discrete_states(&self) -> Option<[f64; 2]> {
+        Some([0.0, 1.0])
+    }
+    fn to_any(&self) -> AnyUnit {
+        AnyUnit::Binary
+    }
+}

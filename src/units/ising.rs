@@ -1,0 +1,48 @@
+//! ±1 ("Ising", spin) units.
+
+use super::{log_two_cosh, AnyUnit, UnitKind};
+use crate::linalg::Float;
+use rand::Rng;
+
+/// ±1 unit: $p(s=\pm1\mid x) = e^{\pm x}/(2\cosh x)$, mean $\tanh x$, $\phi(x)=\ln(2\cosh x)$,
+/// variance $1-\tanh^2 x$.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ising;
+
+impl UnitKind for Ising {
+    fn name(&self) -> &'static str {
+        "ising"
+    }
+    #[inline(always)]
+    fn mean<T: Float>(&self, field: T) -> T {
+        field.tanh()
+    }
+    #[inline(always)]
+    fn variance<T: Float>(&self, field: T) -> T {
+        let m = field.tanh();
+        T::one() - m * m
+    }
+    #[inline(always)]
+    fn log_partition<T: Float>(&self, field: T) -> T {
+        log_two_cosh(field)
+    }
+    #[inline(always)]
+    fn sample<T: Float, R: Rng + ?Sized>(&self, field: T, rng: &mut R) -> T {
+        // p(s = +1) = (1 + tanh x)/2 = sigm(2x)
+        let p_up = (T::one() + field.tanh()) * T::of(0.5);
+        if T::uniform(rng) < p_up {
+            T::one()
+        } else {
+            -T::one()
+        }
+    }
+    fn self_energy(&self, _state: f64) -> f64 {
+        0.0
+    }
+    fn discrete_states(&self) -> Option<[f64; 2]> {
+        Some([-1.0, 1.0])
+    }
+    fn to_any(&self) -> AnyUnit {
+        AnyUnit::Ising
+    }
+}
