@@ -36,10 +36,9 @@ impl Cadence {
                 if step == 0 || per_decade == 0 {
                     return false;
                 }
-                // step is due iff some k has ceil(10^{k/d}) == step, i.e. the smallest k with
-                // 10^{k/d} > step - 1 gives ceil(..) == step.
+                // step is due iff some k has ceil(10^{k/d}) == step; such k lie near d·log10(step).
                 let d = per_decade as f64;
-                let k = ((step as f64 - 1.0).max(0.0).log10() * d).floor();
+                let k = ((step as f64).log10() * d).floor();
                 // candidates k and k+1 (floating-point safety)
                 [k - 1.0, k, k + 1.0, k + 2.0]
                     .iter()
