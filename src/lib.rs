@@ -16,6 +16,7 @@
 pub mod data;
 pub mod error;
 pub mod io;
+pub mod likelihood;
 pub mod linalg;
 pub mod rbm;
 pub mod sampling;

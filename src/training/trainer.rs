@@ -127,6 +127,12 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
         &self.progress
     }
 
+    /// The optimiser state and generator (with `progress` and the estimator's chains, what a
+    /// checkpoint must hold to resume bit-identically).
+    pub fn optimizer_state_and_rng(&self) -> (OptimizerState<T>, TrainRng) {
+        (self.optimizer_state.clone(), self.rng.clone())
+    }
+
     /// The configuration.
     pub fn config(&self) -> &TrainerConfig {
         &self.config
