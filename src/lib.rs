@@ -15,6 +15,7 @@
 
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod io;
 pub mod likelihood;
 pub mod linalg;

@@ -1,1 +1,428 @@
-fn main() {}
+//! The `rbmdyn` command line: train | sample | logz | validate.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rand::SeedableRng;
+use rbmdyn::error::{Error, Result};
+use rbmdyn::experiment::{train, RunOptions, TrainConfig};
+use rbmdyn::io::{load_model, write_atomic};
+use rbmdyn::sampling::exact::Enumeration;
+use rbmdyn::sampling::{run_chains, ChainState};
+use rbmdyn::units::UnitKind;
+use rbmdyn::validation::{self, Level, ValidationContext};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// rbmdyn: the statistical physics of RBM learning, tested against numbers.
+#[derive(Parser, Debug)]
+#[command(name = "rbmdyn", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train an RBM (TOML config and/or flags; flags win). Writes a run directory with
+    /// config.toml, metrics.csv, checkpoints/ and model.npz.
+    Train(TrainArgs),
+    /// Draw samples from a model file by block Gibbs sampling; PNG grid for image data.
+    Sample(SampleArgs),
+    /// Estimate ln Z of a model file; prints one JSON object with a `log_z` field.
+    Logz(LogzArgs),
+    /// Run the validation cases; writes report.md, summary.json and figures/. Exit status 1
+    /// when a case fails.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug)]
+struct TrainArgs {
+    /// TOML configuration file (keys as in a run's config.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Dataset: mnist, mnist:0,1 (digit subset), mnist-test, genome, digits, file:PATH.
+    #[arg(long)]
+    dataset: Option<String>,
+    /// Data root (default: $RBMDYN_DATA, else ../shared/data).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Number of hidden units.
+    #[arg(long)]
+    hidden: Option<usize>,
+    /// Samples per minibatch.
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Learning rate.
+    #[arg(long)]
+    learning_rate: Option<f64>,
+    /// Gibbs sweeps per update (k of CD-k / PCD-k).
+    #[arg(long)]
+    gibbs_steps: Option<usize>,
+    /// Persistent chains (PCD).
+    #[arg(long)]
+    chains: Option<usize>,
+    /// Epochs.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed of the run.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run directory (default runs/<dataset>-<estimator>-h<hidden>-s<seed>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Gradient estimator: pcd, cd, exact.
+    #[arg(long)]
+    estimator: Option<String>,
+    /// Float type of training: f32 or f64.
+    #[arg(long)]
+    precision: Option<String>,
+    /// Visible unit type: binary or ising.
+    #[arg(long)]
+    visible_type: Option<String>,
+    /// Hidden unit type: binary, ising or gaussian.
+    #[arg(long)]
+    hidden_type: Option<String>,
+    /// Standard deviation of the initial weights.
+    #[arg(long)]
+    weight_std: Option<f64>,
+    /// Initial visible bias: data or zero.
+    #[arg(long)]
+    visible_bias_init: Option<String>,
+    /// Binarisation threshold on pixel values scaled to [0, 1].
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Use only the first N samples.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Momentum.
+    #[arg(long)]
+    momentum: Option<f64>,
+    /// L2 weight decay on W.
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Keep the biases fixed at their initial values.
+    #[arg(long)]
+    no_bias_training: bool,
+    /// Log-spaced checkpoints per decade of update steps (0: only epoch ends).
+    #[arg(long)]
+    checkpoints_per_decade: Option<u32>,
+    /// Continue the run in --out from its checkpoint.npz (its config.toml is used unless
+    /// --config is given; --epochs may extend it).
+    #[arg(long)]
+    resume: bool,
+    /// No progress bar or epoch lines.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct SampleArgs {
+    /// Model file (.npz; a checkpoint works too).
+    #[arg(long)]
+    model: PathBuf,
+    /// Number of samples (chains).
+    #[arg(long, default_value_t = 100)]
+    n: usize,
+    /// Gibbs sweeps from uniform random starts.
+    #[arg(long, default_value_t = 1000)]
+    sweeps: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output file (.png for image data, else a text file of samples).
+    #[arg(long, default_value = "samples.png")]
+    out: PathBuf,
+    /// Image shape ROWSxCOLS (default: 28x28 for 784 units, 8x8 for 64, else none).
+    #[arg(long)]
+    image_shape: Option<String>,
+    /// Images per row of the grid.
+    #[arg(long, default_value_t = 10)]
+    columns: usize,
+    /// Show visible states, or their conditional means E[v|h] of the last sweep.
+    #[arg(long, value_enum, default_value_t = Show::Means)]
+    show: Show,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Show {
+    Means,
+    States,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogzMethod {
+    /// Exact enumeration of the smaller discrete layer (at most 24 units).
+    Exact,
+}
+
+#[derive(Args, Debug)]
+struct LogzArgs {
+    /// Model file (.npz).
+    #[arg(long)]
+    model: PathBuf,
+    /// Method.
+    #[arg(long, value_enum, default_value_t = LogzMethod::Exact)]
+    method: LogzMethod,
+}
+
+#[derive(Args, Debug)]
+struct ValidateArgs {
+    /// Quick cases only (the default).
+    #[arg(long, conflicts_with = "full")]
+    quick: bool,
+    /// All cases, including long runs on real data.
+    #[arg(long)]
+    full: bool,
+    /// Run only this case (any level).
+    #[arg(long)]
+    case: Option<String>,
+    /// Report directory (default validation/quick or validation/full).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Data root (default: $RBMDYN_DATA, else ../shared/data).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Base seed of the cases.
+    #[arg(long, default_value_t = 2017)]
+    seed: u64,
+    /// No progress bars.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => cmd_train(a),
+        Command::Sample(a) => cmd_sample(a),
+        Command::Logz(a) => cmd_logz(a),
+        Command::Validate(a) => cmd_validate(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
+    let config_file = match (&a.config, a.resume, &a.out) {
+        (Some(path), _, _) => Some(path.clone()),
+        (None, true, Some(out)) => Some(out.join("config.toml")),
+        (None, true, None) => {
+            return Err(Error::invalid("--resume", "", "needs --out RUN_DIR"));
+        }
+        _ => None,
+    };
+    let mut c = match &config_file {
+        Some(path) => TrainConfig::from_toml_file(path)?,
+        None => TrainConfig::default(),
+    };
+    macro_rules! set {
+        ($($field:ident),*) => { $( if let Some(v) = a.$field.clone() { c.$field = v; } )* };
+    }
+    set!(
+        dataset,
+        hidden,
+        batch_size,
+        learning_rate,
+        gibbs_steps,
+        chains,
+        epochs,
+        seed,
+        estimator,
+        precision,
+        visible_type,
+        hidden_type,
+        weight_std,
+        visible_bias_init,
+        threshold,
+        momentum,
+        weight_decay,
+        checkpoints_per_decade
+    );
+    if a.data.is_some() {
+        c.data = a.data.clone();
+    }
+    if a.limit.is_some() {
+        c.limit = a.limit;
+    }
+    if a.no_bias_training {
+        c.train_biases = false;
+    }
+    c.check()?;
+    let out = a.out.clone().unwrap_or_else(|| {
+        let name: String = c
+            .dataset
+            .chars()
+            .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+            .collect();
+        PathBuf::from("runs").join(format!("{name}-{}-h{}-s{}", c.estimator, c.hidden, c.seed))
+    });
+    if !a.resume && out.join("checkpoint.npz").exists() {
+        return Err(Error::invalid(
+            "--out",
+            out.display(),
+            "already holds a run (checkpoint.npz); use --resume to continue it or choose another --out",
+        ));
+    }
+    eprintln!("training into {}", out.display());
+    let summary = train(
+        &c,
+        &out,
+        &RunOptions {
+            progress: !a.quiet,
+            resume: a.resume,
+        },
+    )?;
+    if let Some(last) = summary.metrics.last() {
+        eprintln!(
+            "done: {} epochs, reconstruction error {:.5}; model in {}",
+            last.epoch,
+            last.reconstruction_error,
+            out.join("model.npz").display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_shape(s: &str) -> Result<(usize, usize)> {
+    let bad = || Error::invalid("--image-shape", s, "expected ROWSxCOLS, e.g. 28x28");
+    let (r, c) = s.split_once('x').ok_or_else(bad)?;
+    Ok((
+        r.trim().parse().map_err(|_| bad())?,
+        c.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+fn cmd_sample(a: SampleArgs) -> Result<ExitCode> {
+    let rbm = load_model(&a.model)?;
+    if a.n == 0 {
+        return Err(Error::invalid("--n", 0, "must be at least 1"));
+    }
+    let nv = rbm.n_visible();
+    let shape = match &a.image_shape {
+        Some(s) => Some(parse_shape(s)?),
+        None => match nv {
+            784 => Some((28, 28)),
+            64 => Some((8, 8)),
+            _ => None,
+        },
+    };
+    if let Some((r, c)) = shape {
+        if r * c != nv {
+            return Err(Error::invalid(
+                "--image-shape",
+                format!("{r}x{c}"),
+                format!("{} pixels but the model has {nv} visible units", r * c),
+            ));
+        }
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(a.seed);
+    let mut chains = ChainState::random(&rbm, a.n, &mut rng);
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(format!("{} sweeps of {} chains", a.sweeps, a.n));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let means = run_chains(&rbm, &mut chains, a.sweeps, &mut rng)?;
+    bar.finish_and_clear();
+    let shown = match a.show {
+        Show::Means => means,
+        Show::States => chains.visible.clone(),
+    };
+    match shape {
+        Some(shape) => {
+            // Ising states/means lie in [-1, 1]: map to [0, 1] for display.
+            let ising = rbm.visible().discrete_states() == Some([-1.0, 1.0]);
+            let images: Vec<Vec<f64>> = shown
+                .row_iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|&x| if ising { (x + 1.0) / 2.0 } else { x })
+                        .collect()
+                })
+                .collect();
+            validation::plots::image_grid(&a.out, &images, shape, a.columns, 3)?;
+        }
+        None => {
+            let mut text = String::new();
+            for r in shown.row_iter() {
+                let line: Vec<String> = r.iter().map(|x| format!("{x}")).collect();
+                text += &line.join(" ");
+                text.push('\n');
+            }
+            write_atomic(&a.out, text.as_bytes())?;
+        }
+    }
+    eprintln!("wrote {} samples to {}", a.n, a.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_logz(a: LogzArgs) -> Result<ExitCode> {
+    let rbm = load_model(&a.model)?;
+    let out = match a.method {
+        LogzMethod::Exact => {
+            let e = Enumeration::new(&rbm)?;
+            serde_json::json!({
+                "log_z": e.log_z(),
+                "method": "exact",
+                "model": a.model.display().to_string(),
+                "n_visible": rbm.n_visible(),
+                "n_hidden": rbm.n_hidden(),
+                "enumerated_layer": format!("{:?}", e.layer()).to_lowercase(),
+            })
+        }
+    };
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_validate(a: ValidateArgs) -> Result<ExitCode> {
+    let level = if a.full { Level::Full } else { Level::Quick };
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("validation").join(if a.full { "full" } else { "quick" }));
+    let data_root = rbmdyn::data::data_root(a.data.as_deref());
+    match &data_root {
+        Some(r) => eprintln!("[validate] data root: {}", r.display()),
+        None => eprintln!(
+            "[validate] no data root found (--data, RBMDYN_DATA, ../shared/data): data-dependent cases are skipped"
+        ),
+    }
+    let mut ctx = ValidationContext {
+        out_dir: out.clone(),
+        data_root: data_root.clone(),
+        level,
+        seed: a.seed,
+        progress: !a.quiet,
+    };
+    let records = validation::run_cases(&mut ctx, a.case.as_deref())?;
+    let header = format!(
+        "Level: **{}**{}. Base seed {}. Data root: {}. Produced by `rbmdyn validate` {}.",
+        if a.full { "full" } else { "quick" },
+        a.case
+            .as_deref()
+            .map(|c| format!(" (case {c} only)"))
+            .unwrap_or_default(),
+        a.seed,
+        data_root
+            .map(|r| r.display().to_string())
+            .unwrap_or_else(|| "none".into()),
+        env!("CARGO_PKG_VERSION"),
+    );
+    validation::report::write_report(&out, &records, &header)?;
+    let t = validation::report::tally(&records);
+    eprintln!(
+        "[validate] {} passed, {} failed, {} inconclusive; report in {}",
+        t.pass,
+        t.fail,
+        t.inconclusive,
+        out.join("report.md").display()
+    );
+    Ok(if t.fail == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

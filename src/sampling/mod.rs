@@ -74,3 +74,27 @@ impl<T: Float> ChainState<T> {
         self.visible.nrows()
     }
 }
+
+/// Runs `sweeps` block-Gibbs sweeps on `chains` and returns the visible conditional means
+/// $E[v \mid h]$ of the last hidden sample (a less noisy picture of each chain's state than
+/// the visible sample itself).
+///
+/// # Errors
+/// `sweeps = 0`; chains whose width does not match the model.
+pub fn run_chains<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
+    rbm: &Rbm<V, H, T>,
+    chains: &mut ChainState<T>,
+    sweeps: usize,
+    rng: &mut R,
+) -> Result<DMatrix<T>> {
+    if chains.visible.ncols() != rbm.n_visible() {
+        return Err(Error::shape(
+            "chains",
+            format!("{} visible columns", rbm.n_visible()),
+            format!("{}", chains.visible.ncols()),
+        ));
+    }
+    let sampler = GibbsSampler::new(sweeps)?;
+    sampler.run(rbm, chains, &mut GibbsWorkspace::new(), rng);
+    Ok(rbm.visible_means(chains.hidden.as_view()))
+}

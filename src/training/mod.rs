@@ -8,15 +8,19 @@
 //! The positive phase uses the conditional mean of $h$ (not a sample); estimators differ in the
 //! negative (model) phase.
 
+pub mod checkpoints;
 mod contrastive_divergence;
 mod exact_gradient;
+pub mod metrics;
 pub mod observers;
 mod optimizer;
 mod persistent_cd;
 mod trainer;
 
+pub use checkpoints::CheckpointWriter;
 pub use contrastive_divergence::ContrastiveDivergence;
 pub use exact_gradient::ExactGradient;
+pub use metrics::{EpochMetrics, LogSink, MetricsMonitor, ProgressBarObserver};
 pub use observers::{Cadence, TrainingObserver, TrainingSnapshot};
 pub use optimizer::{OptimizerState, Sgd};
 pub use persistent_cd::PersistentContrastiveDivergence;

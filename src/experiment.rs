@@ -1,0 +1,495 @@
+//! A training run as a user configures it: dataset, model, estimator, optimiser, observers, and
+//! a run directory. Shared by `rbmdyn train` and the validation cases.
+//!
+//! # Run directory
+//! * `config.toml`: the full configuration (defaults filled in);
+//! * `metrics.csv`: one line per epoch ([`EpochMetrics`]);
+//! * `checkpoints/step-*.npz`, `checkpoint.npz`, `model.npz`: see [`CheckpointWriter`].
+//!
+//! A run is reproducible from (configuration, seed, data); `resume` continues from
+//! `checkpoint.npz` and gives parameters bit-identical to an uninterrupted run.
+
+use crate::data::{self, Dataset, DatasetChoice, Encoding};
+use crate::error::{Error, Result};
+use crate::io::{load_checkpoint, write_atomic};
+use crate::linalg::Float;
+use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit, DEFAULT_FREQUENCY_CLIP};
+use crate::rbm::AnyRbm;
+use crate::sampling::ChainState;
+use crate::training::{
+    train_rng, Cadence, CheckpointWriter, ContrastiveDivergence, EpochMetrics, ExactGradient,
+    GradientEstimator, LogSink, MetricsMonitor, PersistentContrastiveDivergence,
+    ProgressBarObserver, Sgd, Trainer, TrainerConfig,
+};
+use crate::units::AnyUnit;
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Everything that defines a training run (the `config.toml` of a run directory).
+///
+/// Defaults are Fissore 2017's MNIST settings: 784 × 500 {0,1} units, batch 100, learning rate
+/// 0.01, PCD-5 with 100 persistent chains, weights $\mathcal N(0, 0.01^2)$, visible bias from
+/// the data frequencies (eq. 19), hidden bias zero.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Dataset: `mnist`, `mnist:0,1` (digit subset), `mnist-test`, `genome`, `digits`,
+    /// `file:PATH` (whitespace-separated 0/1 rows).
+    pub dataset: String,
+    /// Data root (else `RBMDYN_DATA`, else `../shared/data`).
+    pub data: Option<PathBuf>,
+    /// Binarisation threshold on the normalised pixel value (value ≥ threshold → 1).
+    pub threshold: f64,
+    /// Use only the first `limit` samples.
+    pub limit: Option<usize>,
+    /// Visible unit type: `binary` ({0,1}), `ising` (±1).
+    pub visible_type: String,
+    /// Hidden unit type: `binary`, `ising`, `gaussian` (precision 1).
+    pub hidden_type: String,
+    /// Number of hidden units.
+    pub hidden: usize,
+    /// Gradient estimator: `pcd`, `cd`, `exact`.
+    pub estimator: String,
+    /// Gibbs sweeps per update (CD-k, PCD-k).
+    pub gibbs_steps: usize,
+    /// Persistent chains (PCD).
+    pub chains: usize,
+    /// Samples per minibatch.
+    pub batch_size: usize,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Momentum in [0, 1).
+    pub momentum: f64,
+    /// L2 weight decay on W.
+    pub weight_decay: f64,
+    /// Train the biases (false: they stay at their initial values).
+    pub train_biases: bool,
+    /// Epochs.
+    pub epochs: usize,
+    /// Seed of the run's generator.
+    pub seed: u64,
+    /// Standard deviation of the initial weights.
+    pub weight_std: f64,
+    /// Initial visible bias: `data` (Fissore eq. 19) or `zero`.
+    pub visible_bias_init: String,
+    /// Float type of the training path: `f32` or `f64`.
+    pub precision: String,
+    /// Log-spaced checkpoints per decade of update steps (0: none besides epoch ends).
+    pub checkpoints_per_decade: u32,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            dataset: "mnist".into(),
+            data: None,
+            threshold: 0.5,
+            limit: None,
+            visible_type: "binary".into(),
+            hidden_type: "binary".into(),
+            hidden: 500,
+            estimator: "pcd".into(),
+            gibbs_steps: 5,
+            chains: 100,
+            batch_size: 100,
+            learning_rate: 0.01,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            train_biases: true,
+            epochs: 10,
+            seed: 0,
+            weight_std: 0.01,
+            visible_bias_init: "data".into(),
+            precision: "f32".into(),
+            checkpoints_per_decade: 10,
+        }
+    }
+}
+
+/// How the user chose the estimator (R11: mapped once to a concrete estimator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EstimatorChoice {
+    /// CD-k.
+    Cd,
+    /// PCD-k.
+    Pcd,
+    /// Exact negative phase by enumeration.
+    Exact,
+}
+
+impl FromStr for EstimatorChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "cd" => Ok(EstimatorChoice::Cd),
+            "pcd" => Ok(EstimatorChoice::Pcd),
+            "exact" => Ok(EstimatorChoice::Exact),
+            other => Err(Error::invalid(
+                "estimator",
+                format!("'{other}'"),
+                "expected one of pcd, cd, exact",
+            )),
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Reads a TOML file; unknown keys are errors (a typo must not pass silently).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if unreadable, [`Error::Format`] naming the file and the TOML fault.
+    pub fn from_toml_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        toml::from_str(&text).map_err(|e| Error::format(path, e.to_string()))
+    }
+
+    /// The configuration as TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot serialise: {e}\n"))
+    }
+
+    /// Checks every value (R3: bad configuration fails before any work).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the first bad key.
+    pub fn check(&self) -> Result<()> {
+        DatasetChoice::from_str(&self.dataset)?;
+        self.estimator_choice()?;
+        self.units()?;
+        let positive = [
+            ("hidden", self.hidden),
+            ("batch_size", self.batch_size),
+            ("gibbs_steps", self.gibbs_steps),
+            ("chains", self.chains),
+        ];
+        for (name, v) in positive {
+            if v == 0 {
+                return Err(Error::invalid(name, 0, "must be at least 1"));
+            }
+        }
+        Sgd::new(self.learning_rate)?
+            .with_momentum(self.momentum)?
+            .with_weight_decay(self.weight_decay)?;
+        if !(self.weight_std.is_finite() && self.weight_std >= 0.0) {
+            return Err(Error::invalid(
+                "weight_std",
+                self.weight_std,
+                "must be finite and >= 0",
+            ));
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(Error::invalid(
+                "threshold",
+                self.threshold,
+                "must lie in (0, 1]",
+            ));
+        }
+        match self.visible_bias_init.as_str() {
+            "data" | "zero" => {}
+            other => {
+                return Err(Error::invalid(
+                    "visible_bias_init",
+                    format!("'{other}'"),
+                    "expected data or zero",
+                ))
+            }
+        }
+        match self.precision.as_str() {
+            "f32" | "f64" => Ok(()),
+            other => Err(Error::invalid(
+                "precision",
+                format!("'{other}'"),
+                "expected f32 or f64",
+            )),
+        }
+    }
+
+    /// The estimator choice.
+    ///
+    /// # Errors
+    /// Unknown estimator name.
+    pub fn estimator_choice(&self) -> Result<EstimatorChoice> {
+        self.estimator.parse()
+    }
+
+    /// The unit kinds (visible, hidden).
+    ///
+    /// # Errors
+    /// Unknown unit names; Gaussian visible units (the data loaders give binary data).
+    pub fn units(&self) -> Result<(AnyUnit, AnyUnit)> {
+        let v = AnyUnit::parse(&self.visible_type, "visible_type")?;
+        if matches!(v, AnyUnit::Gaussian(_)) {
+            return Err(Error::invalid(
+                "visible_type",
+                "gaussian",
+                "training data are binary; use binary or ising visible units",
+            ));
+        }
+        Ok((v, AnyUnit::parse(&self.hidden_type, "hidden_type")?))
+    }
+
+    /// Loads the configured dataset in the encoding of the visible units, cut to `limit`.
+    ///
+    /// # Errors
+    /// Data not found or malformed.
+    pub fn load_dataset(&self) -> Result<Dataset> {
+        let choice = DatasetChoice::from_str(&self.dataset)?;
+        let (v, _) = self.units()?;
+        let encoding = if v == AnyUnit::Ising {
+            Encoding::Ising
+        } else {
+            Encoding::Binary
+        };
+        let mut ds = data::load(&choice, self.data.as_deref(), self.threshold, encoding)?;
+        if let Some(n) = self.limit {
+            if n < ds.samples.nrows() {
+                ds.samples = ds.samples.rows(0, n).clone_owned();
+                if let Some(l) = ds.labels.as_mut() {
+                    l.truncate(n);
+                }
+            }
+        }
+        Ok(ds)
+    }
+}
+
+/// Options of a run that do not change its numbers.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Show a progress bar and one log line per epoch.
+    pub progress: bool,
+    /// Continue from `RUN_DIR/checkpoint.npz`.
+    pub resume: bool,
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// The run directory.
+    pub run_dir: PathBuf,
+    /// Per-epoch metrics (including those of earlier parts of a resumed run).
+    pub metrics: Vec<EpochMetrics>,
+    /// The final model.
+    pub model: AnyRbm<f64>,
+    /// Number of training samples.
+    pub n_samples: usize,
+}
+
+/// Trains as configured into `run_dir` (loads the dataset itself).
+///
+/// # Errors
+/// Bad configuration, data not found or malformed, files that cannot be written, non-finite
+/// parameters (learning rate too large).
+pub fn train(config: &TrainConfig, run_dir: &Path, options: &RunOptions) -> Result<RunSummary> {
+    config.check()?;
+    let dataset = config.load_dataset()?;
+    train_on(config, &dataset, run_dir, options)
+}
+
+/// Trains as configured on an already loaded dataset (`config.dataset` is only recorded).
+///
+/// # Errors
+/// As [`train`].
+pub fn train_on(
+    config: &TrainConfig,
+    dataset: &Dataset,
+    run_dir: &Path,
+    options: &RunOptions,
+) -> Result<RunSummary> {
+    config.check()?;
+    std::fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
+    match config.precision.as_str() {
+        "f64" => train_typed::<f64>(config, dataset, run_dir, options),
+        _ => train_typed::<f32>(config, dataset, run_dir, options),
+    }
+}
+
+fn train_typed<T: Float>(
+    config: &TrainConfig,
+    dataset: &Dataset,
+    run_dir: &Path,
+    options: &RunOptions,
+) -> Result<RunSummary> {
+    let (visible, hidden) = config.units()?;
+    let data64 = &dataset.samples;
+    let data: DMatrix<T> = data64.map(T::of);
+    let checkpoint_path = run_dir.join("checkpoint.npz");
+    let (rbm, chains, resume_state, history) = if options.resume {
+        let c = load_checkpoint::<T>(&checkpoint_path)?;
+        let saved: Option<TrainConfig> = c
+            .metadata
+            .get("config")
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        if let Some(mut saved) = saved {
+            // A resumed run may be extended: only the number of epochs may change.
+            saved.epochs = config.epochs;
+            if &saved != config {
+                return Err(Error::invalid(
+                    "--resume",
+                    run_dir.display(),
+                    "the configuration differs from the one saved in checkpoint.npz; resume \
+                     with the run's own config.toml",
+                ));
+            }
+        }
+        let history = std::fs::read_to_string(run_dir.join("metrics.csv"))
+            .map(|t| MetricsMonitor::parse_csv(&t))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.epoch <= c.progress.epoch)
+            .collect();
+        (
+            c.rbm,
+            c.chains,
+            Some((c.optimizer, c.progress, c.rng)),
+            history,
+        )
+    } else {
+        (
+            AnyRbm::<T>::zeros(0, 0, visible, hidden),
+            None,
+            None,
+            Vec::new(),
+        )
+    };
+    let mut rng = train_rng(config.seed);
+    let rbm = if resume_state.is_some() {
+        rbm
+    } else {
+        let bias = match config.visible_bias_init.as_str() {
+            "zero" => VisibleBiasInit::Zero,
+            _ => VisibleBiasInit::FromData {
+                clip: DEFAULT_FREQUENCY_CLIP,
+            },
+        };
+        initialise(
+            dataset.samples.ncols(),
+            config.hidden,
+            visible,
+            hidden,
+            WeightInit::Gaussian {
+                std: config.weight_std,
+            },
+            bias,
+            Some(data64.as_view()),
+            &mut rng,
+        )?
+    };
+    write_atomic(&run_dir.join("config.toml"), config.to_toml().as_bytes())?;
+    let metadata = serde_json::json!({
+        "config": config,
+        "dataset": dataset.name,
+        "n_samples": dataset.samples.nrows(),
+        "rbmdyn_version": env!("CARGO_PKG_VERSION"),
+    });
+    let trainer_config = TrainerConfig {
+        batch_size: config.batch_size,
+        epochs: config.epochs,
+    };
+    let sgd = Sgd::new(config.learning_rate)?
+        .with_momentum(config.momentum)?
+        .with_weight_decay(config.weight_decay)?
+        .with_biases(config.train_biases);
+    let ctx = RunContext {
+        config,
+        run_dir,
+        options,
+        metadata,
+        history,
+        n_samples: data.nrows(),
+    };
+    match config.estimator_choice()? {
+        EstimatorChoice::Pcd => {
+            let chains = match chains {
+                Some(c) => c,
+                None => ChainState::random(&rbm, config.chains, &mut rng),
+            };
+            let est = PersistentContrastiveDivergence::new(config.gibbs_steps, chains)?;
+            run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
+        }
+        EstimatorChoice::Cd => {
+            let est = ContrastiveDivergence::new(config.gibbs_steps)?;
+            run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
+        }
+        EstimatorChoice::Exact => run_with(
+            ctx,
+            rbm,
+            ExactGradient::new(),
+            sgd,
+            trainer_config,
+            rng,
+            resume_state,
+            &data,
+        ),
+    }
+}
+
+struct RunContext<'a> {
+    config: &'a TrainConfig,
+    run_dir: &'a Path,
+    options: &'a RunOptions,
+    metadata: serde_json::Value,
+    history: Vec<EpochMetrics>,
+    n_samples: usize,
+}
+
+type ResumeState<T> = (
+    crate::training::OptimizerState<T>,
+    crate::training::Progress,
+    crate::training::TrainRng,
+);
+
+#[allow(clippy::too_many_arguments)]
+fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
+    ctx: RunContext<'_>,
+    rbm: AnyRbm<T>,
+    estimator: E,
+    sgd: Sgd,
+    trainer_config: TrainerConfig,
+    rng: crate::training::TrainRng,
+    resume: Option<ResumeState<T>>,
+    data: &DMatrix<T>,
+) -> Result<RunSummary> {
+    let mut trainer = Trainer::new(rbm, estimator, sgd, trainer_config, rng)?;
+    if let Some((opt, progress, rng)) = resume {
+        trainer = trainer.resume_from(opt, progress, rng);
+    }
+    let batches = (ctx.n_samples / ctx.config.batch_size.max(1)) as u64;
+    let total = batches * ctx.config.epochs as u64;
+    let sink = if ctx.options.progress {
+        let bar = ProgressBarObserver::training_bar(total, trainer.progress().step);
+        trainer.observe_boxed(Box::new(ProgressBarObserver::new(bar.clone())));
+        LogSink::Bar(bar)
+    } else {
+        LogSink::Silent
+    };
+    let csv = ctx.run_dir.join("metrics.csv");
+    trainer.observe_boxed(Box::new(
+        MetricsMonitor::new(Some(csv.clone()), sink).with_history(ctx.history),
+    ));
+    let cadence = if ctx.config.checkpoints_per_decade > 0 {
+        Cadence::LogSpaced {
+            per_decade: ctx.config.checkpoints_per_decade,
+        }
+    } else {
+        Cadence::Never
+    };
+    trainer.observe_boxed(Box::new(CheckpointWriter::new(
+        ctx.run_dir,
+        cadence,
+        ctx.metadata,
+    )));
+    trainer.run(data)?;
+    let rbm = trainer.finish(data)?;
+    let metrics = std::fs::read_to_string(&csv)
+        .map(|t| MetricsMonitor::parse_csv(&t))
+        .unwrap_or_default();
+    Ok(RunSummary {
+        run_dir: ctx.run_dir.to_path_buf(),
+        metrics,
+        model: rbm.cast::<f64>(),
+        n_samples: ctx.n_samples,
+    })
+}

@@ -1,0 +1,85 @@
+//! Checkpoints as an observer: log-spaced snapshots of a run, the latest resumable state after
+//! every epoch, and the final model.
+//!
+//! Files in the run directory (all written atomically):
+//! * `checkpoints/step-NNNNNNNNN.npz`: at log-spaced update steps ([`Cadence::LogSpaced`]);
+//! * `checkpoint.npz`: the latest resumable state, rewritten at each epoch end and at the end;
+//! * `model.npz`: the final model (a plain model file).
+//!
+//! Every checkpoint is also a valid model file and holds what resuming needs: optimiser state,
+//! persistent chains, progress and the generator state (see [`crate::io::Checkpoint`]).
+
+use super::observers::{Cadence, TrainingObserver, TrainingSnapshot};
+use crate::error::Result;
+use crate::io::{save_checkpoint, save_model, Checkpoint};
+use crate::linalg::Float;
+use crate::units::UnitKind;
+use std::path::{Path, PathBuf};
+
+/// Writes checkpoints of a run into a run directory.
+#[derive(Debug)]
+pub struct CheckpointWriter {
+    dir: PathBuf,
+    cadence: Cadence,
+    metadata: serde_json::Value,
+}
+
+impl CheckpointWriter {
+    /// Checkpoints into `dir` at `cadence` (plus every epoch end and the finish), each carrying
+    /// `metadata` (e.g. the run's configuration).
+    pub fn new(dir: impl Into<PathBuf>, cadence: Cadence, metadata: serde_json::Value) -> Self {
+        CheckpointWriter {
+            dir: dir.into(),
+            cadence,
+            metadata,
+        }
+    }
+
+    /// Path of the log-spaced checkpoint at `step`.
+    pub fn step_path(dir: &Path, step: u64) -> PathBuf {
+        dir.join("checkpoints").join(format!("step-{step:09}.npz"))
+    }
+
+    fn snapshot_checkpoint<V: UnitKind, H: UnitKind, T: Float>(
+        &self,
+        s: &TrainingSnapshot<'_, V, H, T>,
+    ) -> Checkpoint<T> {
+        Checkpoint {
+            rbm: s.rbm.to_any(),
+            optimizer: s.optimizer.clone(),
+            progress: s.progress.clone(),
+            chains: s.chains.cloned(),
+            rng: s.rng.clone(),
+            metadata: self.metadata.clone(),
+        }
+    }
+}
+
+impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for CheckpointWriter {
+    fn cadence(&self) -> Cadence {
+        self.cadence
+    }
+
+    fn on_step(&mut self, s: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
+        let path = Self::step_path(&self.dir, s.progress.step);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| crate::Error::io(parent, e))?;
+        }
+        save_checkpoint(&path, &self.snapshot_checkpoint(s))
+    }
+
+    fn on_epoch_end(&mut self, s: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
+        save_checkpoint(
+            &self.dir.join("checkpoint.npz"),
+            &self.snapshot_checkpoint(s),
+        )
+    }
+
+    fn on_finish(&mut self, s: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
+        save_checkpoint(
+            &self.dir.join("checkpoint.npz"),
+            &self.snapshot_checkpoint(s),
+        )?;
+        save_model(&self.dir.join("model.npz"), &s.rbm.to_any())
+    }
+}

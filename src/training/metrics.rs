@@ -1,0 +1,240 @@
+//! Per-epoch metrics as an observer: reconstruction error, exact log-likelihood (small models),
+//! weight statistics; one log line per epoch and a CSV in the run directory.
+
+use super::observers::{Cadence, TrainingObserver, TrainingSnapshot};
+use crate::error::Result;
+use crate::likelihood::exact_log_likelihood;
+use crate::linalg::Float;
+use crate::rbm::Rbm;
+use crate::units::UnitKind;
+use nalgebra::DMatrixView;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Largest smaller-layer size for which the exact log-likelihood is computed every epoch
+/// ($2^{20}$ states × $N_v N_h$ multiply-adds stays under a second for small models).
+pub const EXACT_LIKELIHOOD_MAX_UNITS: usize = 20;
+
+/// Rows of the training data used for the reconstruction error.
+pub const RECONSTRUCTION_ROWS: usize = 1000;
+
+/// Metrics at the end of one epoch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EpochMetrics {
+    /// Completed epochs.
+    pub epoch: usize,
+    /// Parameter updates so far.
+    pub step: u64,
+    /// Wall-clock seconds of this epoch.
+    pub seconds: f64,
+    /// Mean squared reconstruction error $\langle (v - E[v \mid E[h\mid v]])^2\rangle$ over the
+    /// first [`RECONSTRUCTION_ROWS`] training rows (deterministic: conditional means, no draws).
+    pub reconstruction_error: f64,
+    /// Exact $L$ (nats per sample) of the training set, for models small enough to enumerate.
+    pub log_likelihood: Option<f64>,
+    /// Standard deviation of the entries of $W$ (Fissore's $T_{\rm eff} = 1/\mathrm{Var}(W)$).
+    pub weight_std: f64,
+}
+
+/// Deterministic mean-field reconstruction error of the rows of `data` (see [`EpochMetrics`]).
+pub fn reconstruction_error<V: UnitKind, H: UnitKind, T: Float>(
+    rbm: &Rbm<V, H, T>,
+    data: DMatrixView<'_, T>,
+) -> f64 {
+    if data.nrows() == 0 {
+        return f64::NAN;
+    }
+    let mh = rbm.hidden_means(data);
+    let mv = rbm.visible_means(mh.as_view());
+    let mut acc = 0.0;
+    for (x, y) in data.iter().zip(mv.iter()) {
+        let d = x.as_f64() - y.as_f64();
+        acc += d * d;
+    }
+    acc / (data.nrows() * data.ncols()) as f64
+}
+
+/// Standard deviation of the entries of $W$.
+pub fn weight_std<V: UnitKind, H: UnitKind, T: Float>(rbm: &Rbm<V, H, T>) -> f64 {
+    let w = rbm.weights();
+    let n = w.len().max(1) as f64;
+    let mean = w.iter().map(|x| x.as_f64()).sum::<f64>() / n;
+    (w.iter().map(|x| (x.as_f64() - mean).powi(2)).sum::<f64>() / n).sqrt()
+}
+
+/// Whether the exact log-likelihood is cheap enough to compute every epoch.
+pub fn exact_likelihood_affordable<V: UnitKind, H: UnitKind, T: Float>(rbm: &Rbm<V, H, T>) -> bool {
+    let v =
+        rbm.visible().discrete_states().is_some() && rbm.n_visible() <= EXACT_LIKELIHOOD_MAX_UNITS;
+    let h =
+        rbm.hidden().discrete_states().is_some() && rbm.n_hidden() <= EXACT_LIKELIHOOD_MAX_UNITS;
+    v || h
+}
+
+/// Where the epoch log lines go.
+#[derive(Clone, Debug, Default)]
+pub enum LogSink {
+    /// Nowhere.
+    #[default]
+    Silent,
+    /// Standard error.
+    Stderr,
+    /// Above a progress bar (so the bar is not broken).
+    Bar(indicatif::ProgressBar),
+}
+
+/// Records [`EpochMetrics`] after each epoch, prints one line per epoch, and rewrites
+/// `metrics.csv` (atomically) when given a path.
+#[derive(Debug)]
+pub struct MetricsMonitor {
+    records: Vec<EpochMetrics>,
+    csv: Option<PathBuf>,
+    sink: LogSink,
+}
+
+impl MetricsMonitor {
+    /// A monitor writing to `csv` (if any) and logging to `sink`.
+    pub fn new(csv: Option<PathBuf>, sink: LogSink) -> Self {
+        MetricsMonitor {
+            records: Vec::new(),
+            csv,
+            sink,
+        }
+    }
+
+    /// Starts from earlier records (a resumed run keeps its history).
+    pub fn with_history(mut self, records: Vec<EpochMetrics>) -> Self {
+        self.records = records;
+        self
+    }
+
+    /// The records so far.
+    pub fn records(&self) -> &[EpochMetrics] {
+        &self.records
+    }
+
+    /// CSV text of `records` (header + one line per epoch).
+    pub fn csv_text(records: &[EpochMetrics]) -> String {
+        let mut s =
+            String::from("epoch,step,seconds,reconstruction_error,log_likelihood,weight_std\n");
+        for r in records {
+            let ll = r
+                .log_likelihood
+                .map(|x| format!("{x:.10}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "{},{},{:.4},{:.8},{},{:.8e}",
+                r.epoch, r.step, r.seconds, r.reconstruction_error, ll, r.weight_std
+            );
+        }
+        s
+    }
+
+    /// Parses the CSV written by [`MetricsMonitor::csv_text`] (to resume a run's history);
+    /// malformed lines are skipped.
+    pub fn parse_csv(text: &str) -> Vec<EpochMetrics> {
+        text.lines()
+            .skip(1)
+            .filter_map(|line| {
+                let f: Vec<&str> = line.split(',').collect();
+                if f.len() != 6 {
+                    return None;
+                }
+                Some(EpochMetrics {
+                    epoch: f[0].parse().ok()?,
+                    step: f[1].parse().ok()?,
+                    seconds: f[2].parse().ok()?,
+                    reconstruction_error: f[3].parse().ok()?,
+                    log_likelihood: f[4].parse().ok(),
+                    weight_std: f[5].parse().ok()?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for MetricsMonitor {
+    fn cadence(&self) -> Cadence {
+        Cadence::Never
+    }
+
+    fn on_epoch_end(&mut self, s: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
+        let rows = s.data.nrows().min(RECONSTRUCTION_ROWS);
+        let reconstruction_error = reconstruction_error(s.rbm, s.data.rows(0, rows));
+        let log_likelihood = if exact_likelihood_affordable(s.rbm) {
+            Some(exact_log_likelihood(s.rbm, s.data)?)
+        } else {
+            None
+        };
+        let m = EpochMetrics {
+            epoch: s.progress.epoch,
+            step: s.progress.step,
+            seconds: s.epoch_seconds,
+            reconstruction_error,
+            log_likelihood,
+            weight_std: weight_std(s.rbm),
+        };
+        let line = format!(
+            "epoch {:>4}  step {:>8}  {:>7.2} s  recon {:.5}{}  std(W) {:.4e}",
+            m.epoch,
+            m.step,
+            m.seconds,
+            m.reconstruction_error,
+            m.log_likelihood
+                .map(|l| format!("  L {l:.5}"))
+                .unwrap_or_default(),
+            m.weight_std
+        );
+        match &self.sink {
+            LogSink::Silent => {}
+            LogSink::Stderr => eprintln!("{line}"),
+            LogSink::Bar(pb) => pb.println(line),
+        }
+        self.records.push(m);
+        if let Some(path) = &self.csv {
+            crate::io::write_atomic(path, Self::csv_text(&self.records).as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar over the minibatches of a run.
+#[derive(Debug)]
+pub struct ProgressBarObserver {
+    bar: indicatif::ProgressBar,
+}
+
+impl ProgressBarObserver {
+    /// Wraps `bar` (its length should be the total number of updates of the run).
+    pub fn new(bar: indicatif::ProgressBar) -> Self {
+        ProgressBarObserver { bar }
+    }
+
+    /// A bar styled for training runs, of `total` updates, starting at `done`.
+    pub fn training_bar(total: u64, done: u64) -> indicatif::ProgressBar {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} updates ({per_sec}, eta {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_position(done);
+        bar
+    }
+}
+
+impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for ProgressBarObserver {
+    fn cadence(&self) -> Cadence {
+        Cadence::EveryStep
+    }
+    fn on_step(&mut self, _s: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
+        self.bar.inc(1);
+        Ok(())
+    }
+    fn on_finish(&mut self, _s: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
+        self.bar.finish_and_clear();
+        Ok(())
+    }
+}

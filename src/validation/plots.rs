@@ -1,0 +1,254 @@
+//! PNG figures through plotters: line charts, observed-vs-exact bars, image grids.
+//!
+//! Each figure is drawn to a temporary `.png` beside the target and renamed over it, so a
+//! crash never leaves a half-written figure in place of an old one.
+
+use crate::error::{Error, Result};
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// One named curve of a [`line_chart`].
+#[derive(Clone, Debug)]
+pub struct Series {
+    /// Legend label.
+    pub name: String,
+    /// Points `(x, y)`.
+    pub points: Vec<(f64, f64)>,
+}
+
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(0, 0, 0),
+];
+
+fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::format(path, format!("drawing the figure failed: {e}"))
+}
+
+/// Runs `draw` on a temporary PNG path beside `path`, then renames it over `path`.
+fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "figure.png".into());
+    let tmp: PathBuf = dir.join(format!(".{name}.{}.tmp.png", std::process::id()));
+    let result = draw(&tmp);
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+fn range_of(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if log {
+        return (lo / 1.2, hi * 1.2);
+    }
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        0.5 * lo.abs().max(1.0)
+    };
+    (lo - pad, hi + pad)
+}
+
+/// A line chart of several series (x optionally logarithmic), with a legend.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn line_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    log_x: bool,
+) -> Result<()> {
+    atomic_png(path, |tmp| {
+        let root = BitMapBackend::new(tmp, (900, 600)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
+        let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
+        let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+        let (x0, x1) = range_of(xs, log_x);
+        let (y0, y1) = range_of(ys, false);
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .caption(title, ("sans-serif", 22))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70);
+        macro_rules! finish {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_label)
+                    .y_desc(y_label)
+                    .draw()
+                    .map_err(|e| plot_error(path, e))?;
+                for (k, s) in series.iter().enumerate() {
+                    let color = PALETTE[k % PALETTE.len()];
+                    let pts: Vec<(f64, f64)> = s
+                        .points
+                        .iter()
+                        .copied()
+                        .filter(|p| p.1.is_finite() && (!log_x || p.0 > 0.0))
+                        .collect();
+                    chart
+                        .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                        .map_err(|e| plot_error(path, e))?
+                        .label(s.name.clone())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                        });
+                    chart
+                        .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                        .map_err(|e| plot_error(path, e))?;
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .position(SeriesLabelPosition::LowerRight)
+                    .draw()
+                    .map_err(|e| plot_error(path, e))?;
+            }};
+        }
+        if log_x {
+            finish!(builder
+                .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
+                .map_err(|e| plot_error(path, e))?);
+        } else {
+            finish!(builder
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .map_err(|e| plot_error(path, e))?);
+        }
+        root.present().map_err(|e| plot_error(path, e))
+    })
+}
+
+/// Observed frequencies (bars) against exact probabilities (dots), one pair per outcome.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn observed_vs_exact(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    observed: &[f64],
+    exact: &[f64],
+) -> Result<()> {
+    atomic_png(path, |tmp| {
+        let root = BitMapBackend::new(tmp, (900, 600)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
+        let n = observed.len().max(exact.len());
+        let top = observed.iter().chain(exact).cloned().fold(0.0, f64::max) * 1.15;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..top.max(1e-12))
+            .map_err(|e| plot_error(path, e))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc("probability")
+            .draw()
+            .map_err(|e| plot_error(path, e))?;
+        let bar = PALETTE[0];
+        chart
+            .draw_series(observed.iter().enumerate().map(|(k, &p)| {
+                let x = k as f64;
+                Rectangle::new([(x - 0.35, 0.0), (x + 0.35, p)], bar.mix(0.6).filled())
+            }))
+            .map_err(|e| plot_error(path, e))?
+            .label("sampled frequency")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], bar.filled()));
+        let dot = PALETTE[1];
+        chart
+            .draw_series(
+                exact
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &p)| Circle::new((k as f64, p), 5, dot.filled())),
+            )
+            .map_err(|e| plot_error(path, e))?
+            .label("exact probability")
+            .legend(move |(x, y)| Circle::new((x + 7, y), 5, dot.filled()));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| plot_error(path, e))?;
+        root.present().map_err(|e| plot_error(path, e))
+    })
+}
+
+/// A grid of grey-level images (values in [0, 1], 1 = ink drawn black), `columns` per row,
+/// each pixel drawn as a `scale × scale` square; images are row-major of shape `(rows, cols)`.
+///
+/// # Errors
+/// An image of the wrong length, or the file cannot be written.
+pub fn image_grid(
+    path: &Path,
+    images: &[Vec<f64>],
+    shape: (usize, usize),
+    columns: usize,
+    scale: u32,
+) -> Result<()> {
+    let (h, w) = shape;
+    if let Some(bad) = images.iter().position(|im| im.len() != h * w) {
+        return Err(Error::shape(
+            format!("image {bad} of the grid"),
+            format!("{} pixels ({h}x{w})", h * w),
+            format!("{}", images[bad].len()),
+        ));
+    }
+    let columns = columns.max(1);
+    let rows = images.len().div_ceil(columns).max(1);
+    let gap = 2u32;
+    let cell_w = w as u32 * scale + gap;
+    let cell_h = h as u32 * scale + gap;
+    let size = (columns as u32 * cell_w + gap, rows as u32 * cell_h + gap);
+    atomic_png(path, |tmp| {
+        let root = BitMapBackend::new(tmp, size).into_drawing_area();
+        root.fill(&RGBColor(200, 200, 200))
+            .map_err(|e| plot_error(path, e))?;
+        for (k, im) in images.iter().enumerate() {
+            let (gr, gc) = ((k / columns) as u32, (k % columns) as u32);
+            let (x0, y0) = (gap + gc * cell_w, gap + gr * cell_h);
+            for r in 0..h {
+                for c in 0..w {
+                    let v = im[r * w + c].clamp(0.0, 1.0);
+                    let g = (255.0 * (1.0 - v)).round() as u8;
+                    let (px, py) = (x0 + c as u32 * scale, y0 + r as u32 * scale);
+                    root.draw(&Rectangle::new(
+                        [
+                            (px as i32, py as i32),
+                            ((px + scale) as i32, (py + scale) as i32),
+                        ],
+                        RGBColor(g, g, g).filled(),
+                    ))
+                    .map_err(|e| plot_error(path, e))?;
+                }
+            }
+        }
+        root.present().map_err(|e| plot_error(path, e))
+    })
+}
