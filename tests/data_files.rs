@@ -6,8 +6,9 @@
 
 use flate2::{write::GzEncoder, Compression};
 use rbmdyn::data::{
-    data_root, load, load_binary_text, load_digits, load_genome, load_mnist, mnist_available,
-    read_idx_images, read_idx_labels, DatasetChoice, Encoding, MnistOptions, MnistSplit,
+    data_root, data_search_paths, load, load_binary_text, load_digits, load_genome, load_mnist,
+    mnist_available, read_idx_images, read_idx_labels, Dataset, DatasetChoice, Encoding,
+    MnistOptions, MnistSplit,
 };
 use rbmdyn::Error;
 use std::io::Write;
@@ -45,13 +46,9 @@ fn mnist_dir(n: usize) -> (tempfile::TempDir, Vec<u8>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let (pixels, labels) = synthetic_mnist(n);
     let images = idx(&[n as u32, 28, 28], &pixels);
-    std::fs::write(dir.path().join("train-images-idx3-ubyte.gz"), gzip(&images)).unwrap();
+    write(dir.path(), "train-images-idx3-ubyte.gz", &gzip(&images));
     let label_file = idx(&[n as u32], &labels);
-    std::fs::write(
-        dir.path().join("train-labels-idx1-ubyte.gz"),
-        gzip(&label_file),
-    )
-    .unwrap();
+    write(dir.path(), "train-labels-idx1-ubyte.gz", &gzip(&label_file));
     (dir, pixels, labels)
 }
 
@@ -61,12 +58,14 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-/// The error's message, asserting it is a [`Error::Format`] about `path`.
-fn format_fault(result: Result<impl std::fmt::Debug, Error>, path: &Path) -> String {
+/// Asserts that `result` is an [`Error::Format`] about `path` whose fault contains `needles`.
+fn assert_fault<T: std::fmt::Debug>(result: Result<T, Error>, path: &Path, needles: &[&str]) {
     match result {
         Err(Error::Format { path: at, fault }) => {
             assert_eq!(at, path);
-            fault
+            for needle in needles {
+                assert!(fault.contains(needle), "{fault:?} lacks {needle:?}");
+            }
         }
         other => panic!(
             "expected a format error about {}, got {other:?}",
@@ -173,30 +172,38 @@ fn truncated_files_report_expected_and_found_bytes() {
     let mut images = idx(&[2, 28, 28], &pixels);
     images.truncate(16 + 784 + 100);
     let path = write(dir.path(), "short", &images);
-    let fault = format_fault(read_idx_images(&path), &path);
-    assert!(fault.contains("implies 1584 bytes, found 900"), "{fault}");
+    assert_fault(
+        read_idx_images(&path),
+        &path,
+        &["implies 1584 bytes, found 900"],
+    );
 
     let path = write(dir.path(), "short.gz", &gzip(&images));
-    let fault = format_fault(read_idx_images(&path), &path);
-    assert!(fault.contains("found 900 after decompression"), "{fault}");
+    assert_fault(
+        read_idx_images(&path),
+        &path,
+        &["found 900 after decompression"],
+    );
 
     let path = write(dir.path(), "header", &images[..10]);
-    let fault = format_fault(read_idx_images(&path), &path);
-    assert!(fault.contains("expected 16 bytes, found 10"), "{fault}");
+    assert_fault(
+        read_idx_images(&path),
+        &path,
+        &["expected 16 bytes, found 10"],
+    );
 
     // A gzip stream cut in half is a decoding error, not a panic.
     let packed = gzip(&idx(&[2, 28, 28], &pixels));
     let path = write(dir.path(), "cut.gz", &packed[..packed.len() / 2]);
-    let fault = format_fault(read_idx_images(&path), &path);
-    assert!(fault.contains("gzip"), "{fault}");
+    assert_fault(read_idx_images(&path), &path, &["gzip"]);
 
     let mut long = idx(&[1], &[4]);
     long.extend_from_slice(&[0, 0, 0]);
     let path = write(dir.path(), "long", &long);
-    let fault = format_fault(read_idx_labels(&path), &path);
-    assert!(
-        fault.contains("trailing data") && fault.contains("implies 9 bytes, found 12"),
-        "{fault}"
+    assert_fault(
+        read_idx_labels(&path),
+        &path,
+        &["trailing data", "implies 9 bytes, found 12"],
     );
 }
 
@@ -206,10 +213,10 @@ fn wrong_magic_is_printed_in_hex() {
     let mut bytes = idx(&[1, 28, 28], &[0; 784]);
     bytes[2] = 0x0d; // float type
     let path = write(dir.path(), "floats", &bytes);
-    let fault = format_fault(read_idx_images(&path), &path);
-    assert!(
-        fault.contains("found 0x00000d03, expected 0x00000803"),
-        "{fault}"
+    assert_fault(
+        read_idx_images(&path),
+        &path,
+        &["found 0x00000d03, expected 0x00000803"],
     );
 }
 
@@ -222,8 +229,11 @@ fn mnist_requires_28_by_28_images() {
         &idx(&[2, 27, 28], &[0; 2 * 27 * 28]),
     );
     write(dir.path(), "train-labels-idx1-ubyte", &idx(&[2], &[0, 1]));
-    let fault = format_fault(load_mnist(dir.path(), &MnistOptions::default()), &images);
-    assert!(fault.contains("28×28, found 27×28"), "{fault}");
+    assert_fault(
+        load_mnist(dir.path(), &MnistOptions::default()),
+        &images,
+        &["28×28, found 27×28"],
+    );
 }
 
 #[test]
@@ -234,10 +244,10 @@ fn mnist_label_count_must_match_and_labels_be_digits() {
         "train-labels-idx1-ubyte.gz",
         &gzip(&idx(&[2], &[0, 1])),
     );
-    let fault = format_fault(load_mnist(dir.path(), &MnistOptions::default()), &labels);
-    assert!(
-        fault.contains("2 labels") && fault.contains("3 images"),
-        "{fault}"
+    assert_fault(
+        load_mnist(dir.path(), &MnistOptions::default()),
+        &labels,
+        &["2 labels", "3 images"],
     );
 
     write(
@@ -245,60 +255,31 @@ fn mnist_label_count_must_match_and_labels_be_digits() {
         "train-labels-idx1-ubyte.gz",
         &gzip(&idx(&[3], &[0, 12, 1])),
     );
-    let fault = format_fault(load_mnist(dir.path(), &MnistOptions::default()), &labels);
-    assert!(fault.contains("label 12 of sample 1"), "{fault}");
+    assert_fault(
+        load_mnist(dir.path(), &MnistOptions::default()),
+        &labels,
+        &["label 12 of sample 1"],
+    );
 }
 
 #[test]
 fn bad_options_are_rejected_before_reading() {
     let (dir, _, _) = mnist_dir(3);
+    let with = |change: fn(&mut MnistOptions)| {
+        let mut options = MnistOptions::default();
+        change(&mut options);
+        options
+    };
     for options in [
-        MnistOptions {
-            threshold: 0.0,
-            ..MnistOptions::default()
-        },
-        MnistOptions {
-            threshold: 1.5,
-            ..MnistOptions::default()
-        },
-        MnistOptions {
-            digits: Some(vec![10]),
-            ..MnistOptions::default()
-        },
-        MnistOptions {
-            limit: Some(0),
-            ..MnistOptions::default()
-        },
+        with(|o| o.threshold = 0.0),
+        with(|o| o.threshold = 1.5),
+        with(|o| o.digits = Some(vec![10])),
+        with(|o| o.digits = Some(vec![])),
+        with(|o| o.limit = Some(0)),
     ] {
         let error = load_mnist(dir.path(), &options).unwrap_err();
         assert!(matches!(error, Error::InvalidParameter { .. }), "{error}");
     }
-}
-
-#[test]
-fn ragged_text_rows_name_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "ragged.txt", b"0 1 1\n1 0 0\n\n1 1\n");
-    let fault = format_fault(load_binary_text(&path, Encoding::Binary), &path);
-    assert!(
-        fault.contains("line 4 has 2 values, but line 1 has 3"),
-        "{fault}"
-    );
-}
-
-#[test]
-fn non_binary_values_name_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "x.txt.gz", &gzip(b"0 1 1\n1 0 2\n"));
-    let fault = format_fault(load_binary_text(&path, Encoding::Ising), &path);
-    assert!(
-        fault.contains("line 2, column 3: `2` is not 0 or 1"),
-        "{fault}"
-    );
-
-    let path = write(dir.path(), "empty.txt", b"# nothing\n\n");
-    let fault = format_fault(load_binary_text(&path, Encoding::Binary), &path);
-    assert!(fault.contains("no data rows"), "{fault}");
 }
 
 #[test]
@@ -314,75 +295,6 @@ fn user_text_file_loads_in_both_encodings() {
     let choice = DatasetChoice::parse(&format!("file:{}", path.display())).unwrap();
     let ising = load(&choice, None, 0.5, Encoding::Ising).unwrap();
     assert_eq!(ising, binary.with_encoding(Encoding::Ising));
-}
-
-#[test]
-fn digits_csv_is_checked_and_binarised() {
-    let dir = tempfile::tempdir().unwrap();
-    let row = |pixel: u8, label: u8| {
-        let mut values: Vec<String> = (0..64)
-            .map(|k| ((k + pixel as usize) % 17).to_string())
-            .collect();
-        values.push(label.to_string());
-        values.join(",") + "\n"
-    };
-    let text = row(0, 3) + &row(5, 9);
-    let path = write(dir.path(), "digits.csv.gz", &gzip(text.as_bytes()));
-    let data = load_digits(dir.path(), 0.5, Encoding::Binary).unwrap();
-    assert_eq!((data.n_samples(), data.n_features()), (2, 64));
-    assert_eq!(data.labels, Some(vec![3, 9]));
-    assert_eq!(data.image_shape, Some((8, 8)));
-    for j in 0..64 {
-        let on = (j + 5) % 17 >= 8; // value/16 ≥ 0.5 ⇔ value ≥ 8
-        assert_eq!(data.samples[(1, j)], if on { 1.0 } else { 0.0 });
-    }
-
-    let bad_pixel = row(0, 3).replacen("0,", "17,", 1);
-    write(dir.path(), "digits.csv.gz", &gzip(bad_pixel.as_bytes()));
-    let fault = format_fault(load_digits(dir.path(), 0.5, Encoding::Binary), &path);
-    assert!(
-        fault.contains("line 1, column 1: `17` is not a pixel value 0..16"),
-        "{fault}"
-    );
-
-    let bad_label = row(0, 3) + &row(0, 3).replace(",3\n", ",10\n");
-    write(dir.path(), "digits.csv.gz", &gzip(bad_label.as_bytes()));
-    let fault = format_fault(load_digits(dir.path(), 0.5, Encoding::Binary), &path);
-    assert!(
-        fault.contains("line 2, column 65: `10` is not a label 0..9"),
-        "{fault}"
-    );
-
-    write(dir.path(), "digits.csv.gz", &gzip(b"1,2,3\n"));
-    let fault = format_fault(load_digits(dir.path(), 0.5, Encoding::Binary), &path);
-    assert!(fault.contains("rows have 3 values, expected 65"), "{fault}");
-}
-
-#[test]
-fn genome_annotations_give_continent_labels() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "hgd_5008x805.txt", b"0 1\n1 1\n0 0\n");
-    let header = "index,sample,haplotype,population,super_population,continent,sex\n";
-    let rows =
-        "0,A,A,GBR,EUR,European,male\n1,A,B,GBR,EUR,European,male\n2,B,A,YRI,AFR,African,female\n";
-    let annotations = write(
-        dir.path(),
-        "annotations.csv",
-        (header.to_string() + rows).as_bytes(),
-    );
-    let data = load_genome(dir.path(), Encoding::Binary).unwrap();
-    assert_eq!(data.labels, Some(vec![1, 1, 0]));
-    assert_eq!(
-        data.label_names,
-        Some(vec!["African".into(), "European".into()])
-    );
-
-    std::fs::write(&annotations, header.to_string() + &rows[..rows.len() / 2]).unwrap();
-    let fault = format_fault(load_genome(dir.path(), Encoding::Binary), &annotations);
-    assert!(
-        fault.contains("annotation rows, but the SNP matrix has 3 samples"),
-        "{fault}"
-    );
 }
 
 #[test]
@@ -411,10 +323,14 @@ fn explicit_root_may_be_the_dataset_folder_itself() {
 
 /// README figures are quoted to 4 decimals, so they are exact up to rounding: ±5e-5.
 const README_4_DECIMALS: f64 = 5e-5;
+/// Number of MNIST train pixels > 127 (numpy: `(pixels > 127).sum()`, an exact count).
+const MNIST_TRAIN_PIXELS_ABOVE_127: usize = 6_221_431;
+/// Number of 8×8-digit pixel values ≥ 8 (numpy: `(pixels >= 8).sum()`, an exact count).
+const DIGITS_VALUES_AT_LEAST_8: usize = 37_151;
 
-/// The data root if the dataset is there; else prints a SKIPPED line.
-fn real(test: &str, choice: &str) -> Option<PathBuf> {
-    let choice = DatasetChoice::parse(choice).unwrap();
+/// The data root if `spelling`'s dataset is there; else prints a SKIPPED line.
+fn real(test: &str, spelling: &str) -> Option<PathBuf> {
+    let choice = DatasetChoice::parse(spelling).unwrap();
     match data_root(None) {
         Some(root) if choice.available(Some(&root)) => Some(root),
         Some(root) => {
@@ -422,10 +338,27 @@ fn real(test: &str, choice: &str) -> Option<PathBuf> {
             None
         }
         None => {
-            println!("SKIPPED {test}: ../shared/data not found (set RBMDYN_DATA to run it)");
+            let looked: Vec<_> = data_search_paths(None).into_iter().map(|p| p.0).collect();
+            println!("SKIPPED {test}: ../shared/data not found (looked in {looked:?})");
             None
         }
     }
+}
+
+/// Loads a dataset by its CLI spelling at threshold 0.5.
+fn load_real(spelling: &str, root: Option<&Path>, encoding: Encoding) -> Dataset {
+    load(
+        &DatasetChoice::parse(spelling).unwrap(),
+        root,
+        0.5,
+        encoding,
+    )
+    .unwrap()
+}
+
+/// Number of entries equal to 1.
+fn ones(data: &Dataset) -> usize {
+    data.samples.iter().filter(|&&x| x == 1.0).count()
 }
 
 #[test]
@@ -436,12 +369,11 @@ fn real_mnist_train_raw_bytes_match_the_readme() {
     let dir = root.join("mnist");
     let start = Instant::now();
     let (n, rows, cols, pixels) = read_idx_images(&dir.join("train-images-idx3-ubyte.gz")).unwrap();
-    println!(
-        "decompressed + parsed train images in {:.3} s",
-        start.elapsed().as_secs_f64()
-    );
+    let seconds = start.elapsed().as_secs_f64();
+    println!("read_idx_images (gunzip + parse, 47 MB): {seconds:.3} s");
     assert_eq!((n, rows, cols), (60000, 28, 28));
-    let mean = pixels.iter().map(|&p| p as u64).sum::<u64>() as f64 / pixels.len() as f64 / 255.0;
+    let sum: u64 = pixels.iter().map(|&p| u64::from(p)).sum();
+    let mean = sum as f64 / pixels.len() as f64 / 255.0;
     assert!(
         (mean - 0.1307).abs() <= README_4_DECIMALS,
         "mean pixel/255 = {mean}"
@@ -450,14 +382,9 @@ fn real_mnist_train_raw_bytes_match_the_readme() {
     assert_eq!(labels[..10], [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
     let mut histogram = [0usize; 10];
     labels.iter().for_each(|&l| histogram[l as usize] += 1);
-    assert_eq!(
-        histogram,
-        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    );
+    let readme = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
+    assert_eq!(histogram, readme);
 }
-
-/// Number of train pixels > 127 (numpy: `(pixels > 127).sum()`, an exact count).
-const MNIST_TRAIN_PIXELS_ABOVE_127: usize = 6_221_431;
 
 #[test]
 fn real_mnist_train_binarised_at_one_half() {
@@ -465,26 +392,17 @@ fn real_mnist_train_binarised_at_one_half() {
         return;
     };
     let start = Instant::now();
-    let data = load(
-        &DatasetChoice::parse("mnist").unwrap(),
-        Some(&root),
-        0.5,
-        Encoding::Binary,
-    )
-    .unwrap();
-    println!(
-        "load_mnist(train, 60000×784 f64) in {:.3} s",
-        start.elapsed().as_secs_f64()
-    );
+    let data = load_real("mnist", Some(&root), Encoding::Binary);
+    let seconds = start.elapsed().as_secs_f64();
+    println!("load(mnist): {seconds:.3} s for {}", data);
     assert_eq!((data.n_samples(), data.n_features()), (60000, 784));
-    let ones = data.samples.iter().filter(|&&x| x == 1.0).count();
+    let fraction = data.fraction_on();
     println!(
-        "fraction of ones at threshold 0.5: {:.6} ({ones} of {})",
-        data.fraction_on(),
-        data.samples.len()
+        "fraction of ones at threshold 0.5: {fraction:.6} ({} entries)",
+        ones(&data)
     );
     // threshold 0.5 on p/255 is p ≥ 128, i.e. p > 127: an exact count, no tolerance
-    assert_eq!(ones, MNIST_TRAIN_PIXELS_ABOVE_127);
+    assert_eq!(ones(&data), MNIST_TRAIN_PIXELS_ABOVE_127);
     assert_eq!(data.labels.as_ref().unwrap()[..3], [5, 0, 4]);
 }
 
@@ -493,72 +411,43 @@ fn real_mnist_digit_subset_and_test_set() {
     let Some(root) = real("real_mnist_digit_subset_and_test_set", "mnist") else {
         return;
     };
-    let data = load(
-        &DatasetChoice::parse("mnist:0,1").unwrap(),
-        Some(&root),
-        0.5,
-        Encoding::Ising,
-    )
-    .unwrap();
+    let data = load_real("mnist:0,1", Some(&root), Encoding::Ising);
     assert_eq!(data.name, "mnist-train[0,1]");
     assert_eq!(data.n_samples(), 5923 + 6742);
     assert_eq!(data.label_histogram(), Some(vec![5923, 6742]));
     assert!(data.samples.iter().all(|&x| x == 1.0 || x == -1.0));
 
-    let test = load(
-        &DatasetChoice::parse("mnist-test").unwrap(),
-        Some(&root),
-        0.5,
-        Encoding::Binary,
-    )
-    .unwrap();
+    let test = load_real("mnist-test", Some(&root), Encoding::Binary);
     assert_eq!((test.n_samples(), test.n_features()), (10000, 784));
-    assert_eq!(
-        test.label_histogram(),
-        Some(vec![980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
-    );
-    assert_eq!(
-        test.labels.as_ref().unwrap()[..10],
-        [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-    );
+    let readme = vec![980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
+    assert_eq!(test.label_histogram(), Some(readme));
+    assert_eq!(test.labels.unwrap()[..10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
 }
 
 #[test]
 fn real_genome_matches_the_readme() {
-    let Some(_root) = real("real_genome_matches_the_readme", "genome") else {
+    if real("real_genome_matches_the_readme", "genome").is_none() {
         return;
-    };
-    let data = load(
-        &DatasetChoice::parse("hgd").unwrap(),
-        None,
-        0.5,
-        Encoding::Binary,
-    )
-    .unwrap();
+    }
+    let data = load_real("hgd", None, Encoding::Binary); // the default search
     assert_eq!((data.n_samples(), data.n_features()), (5008, 805));
     let mean = data.samples.mean();
     assert!((mean - 0.4677).abs() <= README_4_DECIMALS, "mean {mean}");
-    let constant: Vec<f64> = data
-        .samples
-        .column_iter()
+    let constant: Vec<f64> = (data.samples.column_iter())
         .filter(|c| c.min() == c.max())
         .map(|c| c[0])
         .collect();
+    assert_eq!(constant, [1.0; 3], "README: 3 SNPs are constant (always 1)");
+    let names = [
+        "African",
+        "American",
+        "East Asian",
+        "European",
+        "South Asian",
+    ];
     assert_eq!(
-        constant,
-        vec![1.0; 3],
-        "README: 3 SNPs are constant (always 1)"
-    );
-    let names = data.label_names.as_ref().unwrap();
-    assert_eq!(
-        names,
-        &[
-            "African",
-            "American",
-            "East Asian",
-            "European",
-            "South Asian"
-        ]
+        data.label_names.as_deref(),
+        Some(&names.map(String::from)[..])
     );
     assert_eq!(
         data.label_histogram(),
@@ -571,19 +460,19 @@ fn real_digits_match_the_readme() {
     let Some(root) = real("real_digits_match_the_readme", "digits") else {
         return;
     };
-    let data = load(&DatasetChoice::Digits, Some(&root), 0.5, Encoding::Binary).unwrap();
+    let data = load_real("digits", Some(&root), Encoding::Binary);
     assert_eq!((data.n_samples(), data.n_features()), (1797, 64));
     assert_eq!(data.image_shape, Some((8, 8)));
-    assert_eq!(
-        data.label_histogram(),
-        Some(vec![178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
-    );
+    let readme = vec![178, 182, 177, 183, 181, 182, 181, 179, 174, 180];
+    assert_eq!(data.label_histogram(), Some(readme));
     assert_eq!(
         data.labels.as_ref().unwrap()[..10],
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
     );
     println!(
-        "digits: fraction of ones at threshold 0.5 (value ≥ 8): {:.4}",
+        "digits: fraction of ones at threshold 0.5: {:.4}",
         data.fraction_on()
     );
+    // threshold 0.5 on value/16 is value ≥ 8: an exact count, no tolerance
+    assert_eq!(ones(&data), DIGITS_VALUES_AT_LEAST_8);
 }

@@ -100,14 +100,22 @@ pub(crate) fn missing_file(dir: &Path, what: &str, names: &[&str]) -> Error {
 /// # Errors
 /// [`Error::Io`] naming the path if it cannot be opened or read.
 pub fn open_maybe_gz(path: &Path) -> Result<Box<dyn BufRead>> {
+    Ok(open_input(path)?.0)
+}
+
+/// [`open_maybe_gz`], also saying whether the file is gzipped.
+pub(crate) fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, bool)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = BufReader::with_capacity(BUFFER_BYTES, file);
     let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let decoder = MultiGzDecoder::new(reader);
-        Ok(Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder)))
+        Ok((
+            Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder)),
+            true,
+        ))
     } else {
-        Ok(Box::new(reader))
+        Ok((Box::new(reader), false))
     }
 }
 

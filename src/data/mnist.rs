@@ -11,7 +11,7 @@
 //! Binarisation: pixel `p` is *on* iff $p/255 \ge \theta$ (in `f64`); the default
 //! $\theta = 0.5$ is `p ≥ 128`, the usual `p > 127`.
 
-use super::files::{find_file, missing_file, open_maybe_gz, read_error};
+use super::files::{find_file, missing_file, open_input, read_error};
 use super::{binarised_matrix, check_threshold, Dataset, Encoding};
 use crate::error::{Error, Result};
 use std::io::{self, Read};
@@ -121,7 +121,7 @@ fn read_up_to(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let n_dims = (magic & 0xff) as usize;
     let header_len = 4 + 4 * n_dims;
-    let mut reader = open_maybe_gz(path)?;
+    let (mut reader, gzipped) = open_input(path)?;
     let mut header = vec![0u8; header_len];
     let got = read_up_to(&mut reader, &mut header).map_err(|e| read_error(path, e))?;
     if got >= 4 {
@@ -173,11 +173,7 @@ fn read_idx(path: &Path, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
             format!(
                 "{what}: the IDX header ({shape}) implies {} bytes, found {found}{}",
                 header_len + payload,
-                if path.extension().is_some_and(|e| e == "gz") {
-                    " after decompression"
-                } else {
-                    ""
-                },
+                if gzipped { " after decompression" } else { "" },
             ),
         ));
     }

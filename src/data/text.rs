@@ -275,6 +275,35 @@ pub fn load_digits(dir: &Path, threshold: f64, encoding: Encoding) -> Result<Dat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+    use std::path::PathBuf;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Asserts that `result` is an [`Error::Format`] about `path` whose fault contains `needle`.
+    fn assert_fault(result: Result<Dataset>, path: &Path, needle: &str) {
+        match result {
+            Err(Error::Format { path: at, fault }) => {
+                assert_eq!(at, path);
+                assert!(fault.contains(needle), "{fault:?} lacks {needle:?}");
+            }
+            other => panic!(
+                "expected a format error about {}, got {other:?}",
+                path.display()
+            ),
+        }
+    }
 
     #[test]
     fn bits_accept_numeric_spellings() {
@@ -303,5 +332,112 @@ mod tests {
         assert_eq!(data.samples[(0, 0)], -1.0);
         assert_eq!(data.samples[(1, 0)], 1.0);
         assert_eq!(data.name, "x.txt");
+    }
+
+    #[test]
+    fn ragged_text_rows_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "ragged.txt", b"0 1 1\n1 0 0\n\n1 1\n");
+        assert_fault(
+            load_binary_text(&path, Encoding::Binary),
+            &path,
+            "line 4 has 2 values, but line 1 has 3",
+        );
+    }
+
+    #[test]
+    fn non_binary_values_name_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "x.txt.gz", &gzip(b"0 1 1\n1 0 2\n"));
+        assert_fault(
+            load_binary_text(&path, Encoding::Ising),
+            &path,
+            "line 2, column 3: `2` is not 0 or 1",
+        );
+
+        let path = write(dir.path(), "empty.txt", b"# nothing\n\n");
+        assert_fault(
+            load_binary_text(&path, Encoding::Binary),
+            &path,
+            "no data rows",
+        );
+    }
+
+    #[test]
+    fn digits_csv_is_checked_and_binarised() {
+        let dir = tempfile::tempdir().unwrap();
+        let row = |pixel: u8, label: u8| {
+            let mut values: Vec<String> = (0..64)
+                .map(|k| ((k + pixel as usize) % 17).to_string())
+                .collect();
+            values.push(label.to_string());
+            values.join(",") + "\n"
+        };
+        let text = row(0, 3) + &row(5, 9);
+        let path = write(dir.path(), "digits.csv.gz", &gzip(text.as_bytes()));
+        let data = load_digits(dir.path(), 0.5, Encoding::Binary).unwrap();
+        assert_eq!((data.n_samples(), data.n_features()), (2, 64));
+        assert_eq!(data.labels, Some(vec![3, 9]));
+        assert_eq!(data.image_shape, Some((8, 8)));
+        for j in 0..64 {
+            let on = (j + 5) % 17 >= 8; // value/16 ≥ 0.5 ⇔ value ≥ 8
+            assert_eq!(data.samples[(1, j)], if on { 1.0 } else { 0.0 });
+        }
+
+        let bad_pixel = row(0, 3).replacen("0,", "17,", 1);
+        write(dir.path(), "digits.csv.gz", &gzip(bad_pixel.as_bytes()));
+        assert_fault(
+            load_digits(dir.path(), 0.5, Encoding::Binary),
+            &path,
+            "line 1, column 1: `17` is not a pixel value 0..16",
+        );
+
+        let bad_label = row(0, 3) + &row(0, 3).replace(",3\n", ",10\n");
+        write(dir.path(), "digits.csv.gz", &gzip(bad_label.as_bytes()));
+        assert_fault(
+            load_digits(dir.path(), 0.5, Encoding::Binary),
+            &path,
+            "line 2, column 65: `10` is not a label 0..9",
+        );
+
+        write(dir.path(), "digits.csv.gz", &gzip(b"1,2,3\n"));
+        assert_fault(
+            load_digits(dir.path(), 0.5, Encoding::Binary),
+            &path,
+            "rows have 3 values, expected 65",
+        );
+    }
+
+    #[test]
+    fn genome_annotations_give_continent_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "hgd_5008x805.txt", b"0 1\n1 1\n0 0\n");
+        let header = "index,sample,haplotype,population,super_population,continent,sex\n";
+        let rows =
+            "0,A,A,GBR,EUR,European,male\n1,A,B,GBR,EUR,European,male\n2,B,A,YRI,AFR,African,female\n";
+        let annotations = write(
+            dir.path(),
+            "annotations.csv",
+            (header.to_string() + rows).as_bytes(),
+        );
+        let data = load_genome(dir.path(), Encoding::Binary).unwrap();
+        assert_eq!(data.labels, Some(vec![1, 1, 0]));
+        assert_eq!(
+            data.label_names,
+            Some(vec!["African".into(), "European".into()])
+        );
+
+        std::fs::write(&annotations, header.to_string() + &rows[..rows.len() / 2]).unwrap();
+        assert_fault(
+            load_genome(dir.path(), Encoding::Binary),
+            &annotations,
+            "annotation rows, but the SNP matrix has 3 samples",
+        );
+        std::fs::write(&annotations, "index,sample\n0,A\n1,A\n2,B\n").unwrap();
+        assert_fault(
+            load_genome(dir.path(), Encoding::Binary),
+            &annotations,
+            "no `continent` column",
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod checkpoint;
 mod header;
 pub mod model;
 pub mod npy;
+mod npy_decode;
 pub mod npz;
 
 pub use checkpoint::{load_checkpoint, save_checkpoint, Checkpoint};

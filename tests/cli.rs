@@ -1,0 +1,208 @@
+//! End-to-end tests of the `rbmdyn` binary: train (and bit-identical resume), sample, logz,
+//! validate, and the error messages of bad input.
+
+use rbmdyn::io::load_model;
+use rbmdyn::sampling::exact::log_partition_exact;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn rbmdyn(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rbmdyn"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the rbmdyn binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A 0/1 text dataset of 200 rows × 12 columns with two prototypes and 10 % noise.
+fn write_dataset(path: &Path) {
+    let mut s = String::new();
+    let mut state = 12345u64;
+    for r in 0..200 {
+        for c in 0..12 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let noise = (state >> 33) % 10 == 0;
+            let proto = (c < 6) == (r % 2 == 0);
+            let bit = proto ^ noise;
+            s.push_str(if bit { "1" } else { "0" });
+            s.push(if c == 11 { '\n' } else { ' ' });
+        }
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+fn train_args<'a>(data: &'a str, out: &'a str, epochs: &'a str) -> Vec<&'a str> {
+    vec![
+        "train",
+        "--dataset",
+        data,
+        "--hidden",
+        "5",
+        "--batch-size",
+        "20",
+        "--learning-rate",
+        "0.05",
+        "--gibbs-steps",
+        "3",
+        "--chains",
+        "10",
+        "--epochs",
+        epochs,
+        "--seed",
+        "42",
+        "--out",
+        out,
+        "--precision",
+        "f32",
+        "--quiet",
+    ]
+}
+
+#[test]
+fn train_writes_a_run_directory_and_resume_is_bit_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.txt");
+    write_dataset(&data);
+    let spec = format!("file:{}", data.display());
+    let o = rbmdyn(&train_args(&spec, "full", "4"), dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let full = dir.path().join("full");
+    for f in ["config.toml", "metrics.csv", "checkpoint.npz", "model.npz"] {
+        assert!(full.join(f).exists(), "{f} missing");
+    }
+    assert!(full.join("checkpoints").read_dir().unwrap().count() > 3);
+    let metrics = std::fs::read_to_string(full.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 5, "{metrics}");
+    // 12 visible units: the exact log-likelihood is logged every epoch.
+    assert!(metrics.lines().nth(4).unwrap().split(',').nth(4).unwrap().parse::<f64>().is_ok());
+
+    // Two epochs, then resume to four.
+    let o = rbmdyn(&train_args(&spec, "part", "2"), dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let o = rbmdyn(
+        &["train", "--out", "part", "--resume", "--epochs", "4", "--quiet"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let a = load_model(&full.join("model.npz")).unwrap();
+    let b = load_model(&dir.path().join("part/model.npz")).unwrap();
+    assert_eq!(a, b, "resumed run differs from the uninterrupted one");
+    let m2 = std::fs::read_to_string(dir.path().join("part/metrics.csv")).unwrap();
+    assert_eq!(m2.lines().count(), 5, "{m2}");
+
+    // A second train into the same directory without --resume is refused.
+    let o = rbmdyn(&train_args(&spec, "full", "4"), dir.path());
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--resume"), "{}", text(&o));
+}
+
+#[test]
+fn logz_prints_json_matching_the_library_and_sample_writes_a_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.txt");
+    write_dataset(&data);
+    let spec = format!("file:{}", data.display());
+    let o = rbmdyn(&train_args(&spec, "run", "1"), dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let model = dir.path().join("run/model.npz");
+    let o = rbmdyn(
+        &["logz", "--model", model.to_str().unwrap(), "--method", "exact"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let expected = log_partition_exact(&load_model(&model).unwrap()).unwrap();
+    // JSON prints f64 with shortest round-trip digits: exact equality.
+    assert_eq!(v["log_z"].as_f64().unwrap(), expected);
+
+    let o = rbmdyn(
+        &[
+            "sample",
+            "--model",
+            model.to_str().unwrap(),
+            "--n",
+            "12",
+            "--sweeps",
+            "20",
+            "--image-shape",
+            "3x4",
+            "--out",
+            "s.png",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let png = std::fs::read(dir.path().join("s.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let o = rbmdyn(
+        &[
+            "sample",
+            "--model",
+            model.to_str().unwrap(),
+            "--image-shape",
+            "5x5",
+        ],
+        dir.path(),
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--image-shape"), "{}", text(&o));
+}
+
+#[test]
+fn validate_one_case_writes_report_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = rbmdyn(
+        &[
+            "validate",
+            "--case",
+            "exact-gradient-fd",
+            "--out",
+            "rep",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("rep/summary.json")).unwrap())
+            .unwrap();
+    let case = &summary[0];
+    for key in ["id", "source", "statement", "theory", "measured", "tolerance", "verdict"] {
+        assert!(case.get(key).is_some(), "summary lacks {key}: {summary}");
+    }
+    assert_eq!(case["verdict"], "pass");
+    assert!(std::fs::read_to_string(dir.path().join("rep/report.md"))
+        .unwrap()
+        .contains("exact-gradient-fd"));
+    let o = rbmdyn(&["validate", "--case", "no-such-case"], dir.path());
+    assert!(!o.status.success());
+    assert!(text(&o).contains("gibbs-chi2-exact"), "{}", text(&o));
+}
+
+#[test]
+fn bad_configuration_names_the_key_at_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.toml"), "hidden = 10\nlearnig_rate = 0.1\n").unwrap();
+    let o = rbmdyn(&["train", "--config", "c.toml"], dir.path());
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains("c.toml") && t.contains("learnig_rate"), "{t}");
+    let o = rbmdyn(&["train", "--learning-rate=-1", "--quiet"], dir.path());
+    assert!(text(&o).contains("learning_rate"), "{}", text(&o));
+    let o = rbmdyn(&["train", "--dataset", "cifar", "--quiet"], dir.path());
+    assert!(text(&o).contains("cifar") && text(&o).contains("mnist"), "{}", text(&o));
+    let o = rbmdyn(&["logz", "--model", "missing.npz"], dir.path());
+    assert!(!o.status.success());
+    assert!(text(&o).contains("missing.npz"), "{}", text(&o));
+}
