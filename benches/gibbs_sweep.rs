@@ -4,7 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nalgebra::{DMatrix, DVector};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rbmdyn::linalg::Float;
 use rbmdyn::rbm::Rbm;
 use rbmdyn::sampling::{ChainState, GibbsSampler, GibbsWorkspace};

@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nalgebra::{DMatrix, DVector};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rbmdyn::linalg::Float;
 use rbmdyn::rbm::Rbm;
 use rbmdyn::sampling::ChainState;
@@ -24,9 +24,14 @@ fn bench_type<T: Float>(c: &mut Criterion) {
     for &(nv, nh) in &SIZES {
         let mut rng = train_rng(2);
         let w = DMatrix::from_fn(nv, nh, |_, _| T::of(0.01 * (rng.random::<f64>() - 0.5)));
-        let mut rbm: Rbm<Binary, Binary, T> =
-            Rbm::new(w, DVector::from_element(nv, T::of(-1.5)), DVector::zeros(nh), Binary, Binary)
-                .expect("finite parameters");
+        let mut rbm: Rbm<Binary, Binary, T> = Rbm::new(
+            w,
+            DVector::from_element(nv, T::of(-1.5)),
+            DVector::zeros(nh),
+            Binary,
+            Binary,
+        )
+        .expect("finite parameters");
         // MNIST-like sparsity: 13 % ones.
         let batch = DMatrix::from_fn(BATCH, nv, |_, _| {
             if rng.random::<f64>() < 0.13 {

@@ -32,7 +32,7 @@ fn write_dataset(path: &Path) {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let noise = (state >> 33) % 10 == 0;
+            let noise = (state >> 33).is_multiple_of(10);
             let proto = (c < 6) == (r % 2 == 0);
             let bit = proto ^ noise;
             s.push_str(if bit { "1" } else { "0" });
@@ -85,13 +85,23 @@ fn train_writes_a_run_directory_and_resume_is_bit_identical() {
     let metrics = std::fs::read_to_string(full.join("metrics.csv")).unwrap();
     assert_eq!(metrics.lines().count(), 5, "{metrics}");
     // 12 visible units: the exact log-likelihood is logged every epoch.
-    assert!(metrics.lines().nth(4).unwrap().split(',').nth(4).unwrap().parse::<f64>().is_ok());
+    assert!(metrics
+        .lines()
+        .nth(4)
+        .unwrap()
+        .split(',')
+        .nth(4)
+        .unwrap()
+        .parse::<f64>()
+        .is_ok());
 
     // Two epochs, then resume to four.
     let o = rbmdyn(&train_args(&spec, "part", "2"), dir.path());
     assert!(o.status.success(), "{}", text(&o));
     let o = rbmdyn(
-        &["train", "--out", "part", "--resume", "--epochs", "4", "--quiet"],
+        &[
+            "train", "--out", "part", "--resume", "--epochs", "4", "--quiet",
+        ],
         dir.path(),
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -117,7 +127,13 @@ fn logz_prints_json_matching_the_library_and_sample_writes_a_png() {
     assert!(o.status.success(), "{}", text(&o));
     let model = dir.path().join("run/model.npz");
     let o = rbmdyn(
-        &["logz", "--model", model.to_str().unwrap(), "--method", "exact"],
+        &[
+            "logz",
+            "--model",
+            model.to_str().unwrap(),
+            "--method",
+            "exact",
+        ],
         dir.path(),
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -174,11 +190,20 @@ fn validate_one_case_writes_report_and_summary() {
         dir.path(),
     );
     assert!(o.status.success(), "{}", text(&o));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("rep/summary.json")).unwrap())
-            .unwrap();
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("rep/summary.json")).unwrap(),
+    )
+    .unwrap();
     let case = &summary[0];
-    for key in ["id", "source", "statement", "theory", "measured", "tolerance", "verdict"] {
+    for key in [
+        "id",
+        "source",
+        "statement",
+        "theory",
+        "measured",
+        "tolerance",
+        "verdict",
+    ] {
         assert!(case.get(key).is_some(), "summary lacks {key}: {summary}");
     }
     assert_eq!(case["verdict"], "pass");
@@ -193,7 +218,11 @@ fn validate_one_case_writes_report_and_summary() {
 #[test]
 fn bad_configuration_names_the_key_at_fault() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("c.toml"), "hidden = 10\nlearnig_rate = 0.1\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        "hidden = 10\nlearnig_rate = 0.1\n",
+    )
+    .unwrap();
     let o = rbmdyn(&["train", "--config", "c.toml"], dir.path());
     assert!(!o.status.success());
     let t = text(&o);
@@ -201,7 +230,11 @@ fn bad_configuration_names_the_key_at_fault() {
     let o = rbmdyn(&["train", "--learning-rate=-1", "--quiet"], dir.path());
     assert!(text(&o).contains("learning_rate"), "{}", text(&o));
     let o = rbmdyn(&["train", "--dataset", "cifar", "--quiet"], dir.path());
-    assert!(text(&o).contains("cifar") && text(&o).contains("mnist"), "{}", text(&o));
+    assert!(
+        text(&o).contains("cifar") && text(&o).contains("mnist"),
+        "{}",
+        text(&o)
+    );
     let o = rbmdyn(&["logz", "--model", "missing.npz"], dir.path());
     assert!(!o.status.success());
     assert!(text(&o).contains("missing.npz"), "{}", text(&o));

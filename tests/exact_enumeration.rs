@@ -74,11 +74,17 @@ fn exact_moments_match_theory_fixture() {
     let m = exact_moments(&fixture_3x2_binary()).unwrap();
     let ev = [0.53847366, 0.59685835, 0.51621417];
     let eh = [0.49494453, 0.63303020];
-    for i in 0..3 {
-        assert!((m.visible_mean[i] - ev[i]).abs() < THEORY_MOMENT_TOL);
+    for (got, want) in m.visible_mean.iter().zip(ev) {
+        assert!(
+            (got - want).abs() < THEORY_MOMENT_TOL,
+            "<v>: {got} vs {want}"
+        );
     }
-    for j in 0..2 {
-        assert!((m.hidden_mean[j] - eh[j]).abs() < THEORY_MOMENT_TOL);
+    for (got, want) in m.hidden_mean.iter().zip(eh) {
+        assert!(
+            (got - want).abs() < THEORY_MOMENT_TOL,
+            "<h>: {got} vs {want}"
+        );
     }
     assert!((m.correlation[(0, 0)] - 0.29730609).abs() < THEORY_MOMENT_TOL);
     assert!((m.correlation[(1, 1)] - 0.42257165).abs() < THEORY_MOMENT_TOL);

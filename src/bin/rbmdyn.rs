@@ -24,7 +24,7 @@ struct Cli {
 enum Command {
     /// Train an RBM (TOML config and/or flags; flags win). Writes a run directory with
     /// config.toml, metrics.csv, checkpoints/ and model.npz.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Draw samples from a model file by block Gibbs sampling; PNG grid for image data.
     Sample(SampleArgs),
     /// Estimate ln Z of a model file; prints one JSON object with a `log_z` field.
@@ -192,7 +192,7 @@ struct ValidateArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(a) => cmd_train(a),
+        Command::Train(a) => cmd_train(*a),
         Command::Sample(a) => cmd_sample(a),
         Command::Logz(a) => cmd_logz(a),
         Command::Validate(a) => cmd_validate(a),

@@ -16,8 +16,9 @@
 //! # Conventions
 //! All float arrays keep the training float type `T` exactly (`f32` stays `<f4`), so a run
 //! resumed from a checkpoint continues bit-identically. Loading a checkpoint as another float
-//! type is an error rather than a silent rounding. Integers in JSON are exact; floats in
-//! `metadata` go through serde_json's shortest round-trip formatting.
+//! type is an error rather than a silent rounding. The generator state and progress are
+//! integers, exact in JSON. `metadata` is descriptive only (never used to resume); its floats
+//! are written in shortest round-trip form.
 
 use super::model::{float_dtype_name, float_values, get, model_arrays, model_from_arrays};
 use super::model::{scalar_string, WEIGHT_MATRIX};

@@ -267,16 +267,35 @@ mod tests {
 
     #[test]
     fn rejects_malformed_headers() {
+        let nested = format!("{{'a': {}1{}}}", "(".repeat(40), ")".repeat(40));
         for (text, fault) in [
-            ("{'descr': '<f8', 'fortran_order': False}", "lacks key 'shape'"),
-            ("{'descr': '<f8', 'fortran_order': 0, 'shape': ()}", "fortran_order"),
-            ("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': ()}", "structured"),
-            ("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 'x')}", "non-integer"),
-            ("{'descr': '<f8', 'fortran_order': False, 'shape': (3,", "malformed"),
+            (
+                "{'descr': '<f8', 'fortran_order': False}",
+                "lacks key 'shape'",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': 0, 'shape': ()}",
+                "fortran_order",
+            ),
+            (
+                "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': ()}",
+                "structured",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 'x')}",
+                "non-integer",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (3,",
+                "malformed",
+            ),
             ("['descr']", "not a dict"),
             ("{'descr': '<f8'} junk", "trailing"),
-            ("{'a': ((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))}", "nested"),
-            ("{'shape': (99999999999999999999999999999999999999999,)}", "too large"),
+            (nested.as_str(), "nested"),
+            (
+                "{'shape': (99999999999999999999999999999999999999999,)}",
+                "too large",
+            ),
         ] {
             let err = parse_header(text).unwrap_err();
             assert!(err.contains(fault), "{text}: {err}");

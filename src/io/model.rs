@@ -12,14 +12,15 @@
 //! # Conventions
 //! $E(v,h) = -v^\top W h - a^\top v - b^\top h + \sum_i U_V(v_i) + \sum_j U_H(h_j)$, as in the
 //! crate docs. Parameters are written in the model's float type (`f32` → `<f4`, `f64` → `<f8`);
-//! other keys in the archive are ignored on loading (checkpoints add theirs).
+//! other keys in the archive are ignored on loading (checkpoints add theirs). Unit types are
+//! parsed by [`AnyUnit::parse`], which also accepts the aliases `spin` and `bernoulli`.
 
 use super::npy::{NpyArray, NpyData};
 use super::npz::{read_npz, write_npz};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::rbm::{AnyRbm, Rbm};
-use crate::units::{AnyUnit, Gaussian};
+use crate::units::{AnyUnit, Gaussian, UnitKind};
 use nalgebra::{DMatrix, DVector};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -80,8 +81,8 @@ pub(crate) fn model_arrays<T: Float>(rbm: &AnyRbm<T>) -> Vec<(&'static str, NpyA
             HIDDEN_BIAS,
             NpyArray::from_floats(rbm.hidden_bias().as_slice()),
         ),
-        (VISIBLE_TYPE, NpyArray::scalar_str(unit_name(rbm.visible()))),
-        (HIDDEN_TYPE, NpyArray::scalar_str(unit_name(rbm.hidden()))),
+        (VISIBLE_TYPE, NpyArray::scalar_str(rbm.visible().name())),
+        (HIDDEN_TYPE, NpyArray::scalar_str(rbm.hidden().name())),
     ];
     if let AnyUnit::Gaussian(g) = rbm.visible() {
         arrays.push((VISIBLE_PRECISION, NpyArray::scalar_f64(g.precision())));
@@ -90,14 +91,6 @@ pub(crate) fn model_arrays<T: Float>(rbm: &AnyRbm<T>) -> Vec<(&'static str, NpyA
         arrays.push((HIDDEN_PRECISION, NpyArray::scalar_f64(g.precision())));
     }
     arrays
-}
-
-fn unit_name(unit: &AnyUnit) -> &'static str {
-    match unit {
-        AnyUnit::Binary => "binary",
-        AnyUnit::Ising => "ising",
-        AnyUnit::Gaussian(_) => "gaussian",
-    }
 }
 
 /// Builds the model from the arrays of a file. With `exact_dtype`, every parameter array must

@@ -119,17 +119,7 @@ impl NpyArray {
     /// # Errors
     /// [`Error::ShapeMismatch`] if `data.len()` is not the product of `shape`.
     pub fn new(shape: Vec<usize>, data: NpyData) -> Result<Self> {
-        let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-        if count != Some(data.len()) {
-            return Err(Error::shape(
-                "npy array",
-                format!(
-                    "{} elements for shape {shape:?}",
-                    count.unwrap_or(usize::MAX)
-                ),
-                format!("{}", data.len()),
-            ));
-        }
+        check_count(&shape, data.len())?;
         Ok(NpyArray { shape, data })
     }
 
@@ -192,7 +182,12 @@ impl NpyArray {
     }
 
     /// The file image of the array in the given element order.
-    pub fn to_npy_bytes(&self, order: MemoryOrder) -> Vec<u8> {
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `data` does not hold the number of elements of `shape`
+    /// (possible since the fields are public).
+    pub fn to_npy_bytes(&self, order: MemoryOrder) -> Result<Vec<u8>> {
+        check_count(&self.shape, self.len())?;
         let fortran = order == MemoryOrder::Fortran && self.shape.len() > 1;
         let header = format_header(&Header {
             descr: self.dtype(),
@@ -257,7 +252,7 @@ impl NpyArray {
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     /// Parses the file image of an array; `path` names the file in errors.
@@ -284,9 +279,23 @@ pub fn read_npy(path: &Path) -> Result<NpyArray> {
 /// Writes an `.npy` file (C order, atomically).
 ///
 /// # Errors
-/// [`Error::Io`] naming `path`.
+/// [`Error::Io`] naming `path`; [`Error::ShapeMismatch`] as [`NpyArray::to_npy_bytes`].
 pub fn write_npy(path: &Path, array: &NpyArray) -> Result<()> {
-    super::write_atomic(path, &array.to_npy_bytes(MemoryOrder::C))
+    super::write_atomic(path, &array.to_npy_bytes(MemoryOrder::C)?)
+}
+
+/// Errors unless `len` is the number of elements of `shape`.
+fn check_count(shape: &[usize], len: usize) -> Result<()> {
+    let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    if count != Some(len) {
+        let expected = count.map_or("more than usize::MAX".to_string(), |c| c.to_string());
+        return Err(Error::shape(
+            "npy array",
+            format!("{expected} elements for shape {shape:?}"),
+            format!("{len}"),
+        ));
+    }
+    Ok(())
 }
 
 fn round_up(n: usize, to: usize) -> usize {
@@ -328,7 +337,7 @@ mod tests {
     use super::*;
 
     fn round_trip(a: &NpyArray, order: MemoryOrder) -> NpyArray {
-        let bytes = a.to_npy_bytes(order);
+        let bytes = a.to_npy_bytes(order).unwrap();
         let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
         assert_eq!(header_end % ALIGN, 0, "data start aligned");
         NpyArray::from_npy_bytes(&bytes, Path::new("mem.npy")).unwrap()
@@ -367,19 +376,22 @@ mod tests {
     fn large_header_uses_version_2() {
         let shape = vec![1; 30_000]; // header ≈ 90 kB > 65535
         let a = NpyArray::new(shape, NpyData::U8(vec![9])).unwrap();
-        let bytes = a.to_npy_bytes(MemoryOrder::C);
+        let bytes = a.to_npy_bytes(MemoryOrder::C).unwrap();
         assert_eq!(bytes[6], 2);
         assert_eq!(round_trip(&a, MemoryOrder::C), a);
     }
 
     #[test]
     fn malformed_inputs_are_format_errors() {
-        let good = NpyArray::from_floats(&[1.0f64, 2.0]).to_npy_bytes(MemoryOrder::C);
+        let good = NpyArray::from_floats(&[1.0f64, 2.0])
+            .to_npy_bytes(MemoryOrder::C)
+            .unwrap();
         let mut bad_version = good.clone();
         bad_version[6] = 9;
         let mut bad_bool = NpyArray::new(vec![2], NpyData::Bool(vec![true, false]))
             .unwrap()
-            .to_npy_bytes(MemoryOrder::C);
+            .to_npy_bytes(MemoryOrder::C)
+            .unwrap();
         *bad_bool.last_mut().unwrap() = 7;
         let mut i4 = good.clone();
         let at = i4.windows(3).position(|w| w == b"<f8").unwrap();
@@ -418,5 +430,15 @@ mod tests {
     fn new_checks_element_count() {
         assert!(NpyArray::new(vec![2, 2], NpyData::U8(vec![1, 2, 3])).is_err());
         assert!(NpyArray::new(vec![], NpyData::U8(vec![])).is_err());
+        let inconsistent = NpyArray {
+            shape: vec![2, 2],
+            data: NpyData::F64(vec![1.0; 5]),
+        };
+        for order in [MemoryOrder::C, MemoryOrder::Fortran] {
+            assert!(matches!(
+                inconsistent.to_npy_bytes(order),
+                Err(Error::ShapeMismatch { .. })
+            ));
+        }
     }
 }

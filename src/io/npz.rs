@@ -47,7 +47,8 @@ pub fn decode_npz(bytes: &[u8], path: &Path) -> Result<BTreeMap<String, NpyArray
                 format!("entry '{name}' is not an array (npz entries are named <key>.npy)"),
             )
         })?;
-        let mut content = Vec::with_capacity(entry.size().min(1 << 30) as usize);
+        // The declared size only pre-sizes the buffer (capped: it may lie).
+        let mut content = Vec::with_capacity(entry.size().min(1 << 26) as usize);
         entry.read_to_end(&mut content).map_err(|e| {
             Error::format(path, format!("entry '{name}' cannot be decompressed: {e}"))
         })?;
@@ -65,7 +66,8 @@ pub fn decode_npz(bytes: &[u8], path: &Path) -> Result<BTreeMap<String, NpyArray
 /// The bytes of an `.npz` archive holding `arrays` (each in C order) under their keys.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for an empty or duplicate key, or a key containing `/`.
+/// [`Error::InvalidParameter`] for an empty or duplicate key, or a key containing `/`;
+/// [`Error::ShapeMismatch`] for an array whose data do not fit its shape.
 pub fn encode_npz(arrays: &[(&str, NpyArray)], compressed: bool) -> Result<Vec<u8>> {
     let mut seen = std::collections::BTreeSet::new();
     for (key, _) in arrays {
@@ -82,22 +84,23 @@ pub fn encode_npz(arrays: &[(&str, NpyArray)], compressed: bool) -> Result<Vec<u
     } else {
         CompressionMethod::Stored
     };
-    let to_io = |e: zip::result::ZipError| std::io::Error::other(e.to_string());
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let inner = || -> std::io::Result<Vec<u8>> {
-        for (key, array) in arrays {
-            let bytes = array.to_npy_bytes(MemoryOrder::C);
+    let mut images = Vec::with_capacity(arrays.len());
+    for (key, array) in arrays {
+        images.push((format!("{key}.npy"), array.to_npy_bytes(MemoryOrder::C)?));
+    }
+    // Writing into memory can only fail on a bug in the zip writer; reported as an I/O error.
+    let zip_bytes = || -> zip::result::ZipResult<Vec<u8>> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in &images {
             let options = SimpleFileOptions::default()
                 .compression_method(method)
                 .large_file(bytes.len() as u64 >= u32::MAX as u64);
-            writer
-                .start_file(format!("{key}.npy"), options)
-                .map_err(to_io)?;
-            writer.write_all(&bytes)?;
+            writer.start_file(name.as_str(), options)?;
+            writer.write_all(bytes)?;
         }
-        Ok(writer.finish().map_err(to_io)?.into_inner())
+        Ok(writer.finish()?.into_inner())
     };
-    inner().map_err(|e| Error::io("<npz archive in memory>", e))
+    zip_bytes().map_err(|e| Error::io("<npz archive in memory>", std::io::Error::other(e)))
 }
 
 /// Writes `arrays` as an `.npz` archive of stored entries (as `numpy.savez`), atomically.

@@ -96,6 +96,7 @@ pub fn visible_bias_from_data(
 ///
 /// # Errors
 /// Invalid std or clip; `FromData` without data; data with the wrong number of columns.
+#[allow(clippy::too_many_arguments)]
 pub fn initialise<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
     n_visible: usize,
     n_hidden: usize,

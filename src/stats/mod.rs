@@ -73,7 +73,7 @@ pub fn chi_square_test(observed: &[u64], probabilities: &[f64]) -> Result<ChiSqu
         return Err(Error::invalid("observed", 0, "no counts"));
     }
     let total_p: f64 = probabilities.iter().sum();
-    if probabilities.iter().any(|&p| !(p >= 0.0)) || (total_p - 1.0).abs() > 1e-9 {
+    if probabilities.iter().any(|&p| p.is_nan() || p < 0.0) || (total_p - 1.0).abs() > 1e-9 {
         return Err(Error::invalid(
             "probabilities",
             total_p,

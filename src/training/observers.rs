@@ -30,7 +30,7 @@ impl Cadence {
     pub fn is_due(&self, step: u64) -> bool {
         match *self {
             Cadence::EveryStep => true,
-            Cadence::Every(n) => n > 0 && step % n == 0,
+            Cadence::Every(n) => n > 0 && step.is_multiple_of(n),
             Cadence::Never => false,
             Cadence::LogSpaced { per_decade } => {
                 if step == 0 || per_decade == 0 {

@@ -131,31 +131,33 @@ fn numpy_written_arrays_are_read_exactly() {
     }
 }
 
+/// Description of a float array in `T`'s dtype (IEEE bits of the values, C order).
+fn floats<T: Float>(shape: Vec<usize>, xs: Vec<T>) -> Value {
+    let bits: Vec<u64> = xs
+        .iter()
+        .map(|x| match T::DTYPE {
+            "<f4" => (x.as_f64() as f32).to_bits() as u64,
+            _ => x.as_f64().to_bits(),
+        })
+        .collect();
+    json!({"dtype": T::DTYPE, "shape": shape, "fortran": false, "bits": bits})
+}
+
+/// Description of a 0-d string array as numpy writes it (`<U{len}`).
+fn string(s: &str) -> Value {
+    json!({"dtype": format!("<U{}", s.len()), "shape": [], "fortran": false, "values": [s]})
+}
+
 /// The arrays a model file must hold, described independently of the writer.
 fn model_description<T: Float>(rbm: &AnyRbm<T>) -> Value {
     let (nv, nh) = (rbm.n_visible(), rbm.n_hidden());
-    let bits = |xs: Vec<T>| -> Value {
-        let b: Vec<u64> = xs
-            .iter()
-            .map(|x| {
-                if T::DTYPE == "<f4" {
-                    (x.as_f64() as f32).to_bits() as u64
-                } else {
-                    x.as_f64().to_bits()
-                }
-            })
-            .collect();
-        b.into()
-    };
     let row_major: Vec<T> = (0..nv)
         .flat_map(|i| (0..nh).map(move |j| rbm.weights()[(i, j)]))
         .collect();
-    let float = |shape: Vec<usize>, xs: Vec<T>| json!({"dtype": T::DTYPE, "shape": shape, "fortran": false, "bits": bits(xs)});
-    let string = |s: &str| json!({"dtype": format!("<U{}", s.len()), "shape": [], "fortran": false, "values": [s]});
     let mut d = json!({
-        "weight_matrix": float(vec![nv, nh], row_major),
-        "vbias": float(vec![nv], rbm.visible_bias().iter().copied().collect()),
-        "hbias": float(vec![nh], rbm.hidden_bias().iter().copied().collect()),
+        "weight_matrix": floats(vec![nv, nh], row_major),
+        "vbias": floats(vec![nv], rbm.visible_bias().iter().copied().collect()),
+        "hbias": floats(vec![nh], rbm.hidden_bias().iter().copied().collect()),
         "visible_type": string(rbm.visible().name()),
         "hidden_type": string(rbm.hidden().name()),
     });
@@ -164,7 +166,8 @@ fn model_description<T: Float>(rbm: &AnyRbm<T>) -> Value {
         ("hidden_precision", rbm.hidden()),
     ] {
         if let AnyUnit::Gaussian(g) = unit {
-            d[key] = json!({"dtype": "<f8", "shape": [], "fortran": false, "bits": [g.precision().to_bits()]});
+            let bits = [g.precision().to_bits()];
+            d[key] = json!({"dtype": "<f8", "shape": [], "fortran": false, "bits": bits});
         }
     }
     d
@@ -220,12 +223,13 @@ fn rust_written_files_load_in_numpy() {
     let suite = array_suite();
     for (key, array) in &suite {
         write_npy(&dir.path().join(format!("{key}_C.npy")), array).unwrap();
-        files.push(json!({"file": format!("{key}_C.npy"), "kind": "npy", "arrays": {"": describe(array, false)}}));
+        let description = json!({ "": describe(array, false) });
+        files.push(json!({"file": format!("{key}_C.npy"), "kind": "npy", "arrays": description}));
         if array.shape.len() > 1 {
             let name = format!("{key}_F.npy");
             write_atomic(
                 &dir.path().join(&name),
-                &array.to_npy_bytes(MemoryOrder::Fortran),
+                &array.to_npy_bytes(MemoryOrder::Fortran).unwrap(),
             )
             .unwrap();
             files.push(json!({"file": name, "kind": "npy", "arrays": {"": describe(array, true)}}));
