@@ -4,14 +4,28 @@ use super::ChainState;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::rbm::Rbm;
+use crate::training::TrainRng;
 use crate::units::UnitKind;
 use nalgebra::DMatrix;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+
+/// Entries of a layer sampled with one random stream (and by one thread).
+pub const SAMPLE_CHUNK: usize = 8192;
+
+/// The random stream of chunk `chunk` of a layer whose draw took `base` from the caller.
+fn chunk_rng(base: u64, chunk: u64) -> TrainRng {
+    // seed_from_u64 expands the seed with SplitMix64: nearby seeds give unrelated streams.
+    TrainRng::seed_from_u64(base ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
 
 /// Draws every entry of `out` from the unit's conditional at the matching entry of `fields`.
 ///
-/// Draw order: column-major (unit by unit, chain by chain within a unit).
-#[inline]
+/// # Reproducibility
+/// One `u64` is drawn from `rng`; it seeds an independent Xoshiro256++ stream for each chunk of
+/// [`SAMPLE_CHUNK`] consecutive entries (column-major: unit by unit, chain by chain within a
+/// unit). Chunks run in parallel (rayon), and the numbers depend on the seed only, not on the
+/// number of threads.
 pub fn sample_layer<U: UnitKind, T: Float, R: Rng + ?Sized>(
     unit: &U,
     fields: &DMatrix<T>,
@@ -19,9 +33,16 @@ pub fn sample_layer<U: UnitKind, T: Float, R: Rng + ?Sized>(
     rng: &mut R,
 ) {
     debug_assert_eq!(fields.shape(), out.shape());
-    for (o, &x) in out.as_mut_slice().iter_mut().zip(fields.as_slice()) {
-        *o = unit.sample(x, rng);
+    let base = rng.next_u64();
+    let (f, o) = (fields.as_slice(), out.as_mut_slice());
+    if o.len() <= SAMPLE_CHUNK {
+        unit.sample_slice(f, o, &mut chunk_rng(base, 0));
+        return;
     }
+    o.par_chunks_mut(SAMPLE_CHUNK)
+        .zip(f.par_chunks(SAMPLE_CHUNK))
+        .enumerate()
+        .for_each(|(c, (o, f))| unit.sample_slice(f, o, &mut chunk_rng(base, c as u64)));
 }
 
 /// Reusable buffers for Gibbs sweeps (R10: the hot loop does not allocate).

@@ -122,8 +122,8 @@ pub fn accumulate_phase<V: UnitKind, H: UnitKind, T: Float>(
     let rows = visible.nrows();
     let scale = sign / T::of(rows.max(1) as f64);
     rbm.hidden_fields_into(visible, &mut workspace.hidden_means);
-    let hidden = rbm.hidden().clone();
-    workspace.hidden_means.apply(|x| *x = hidden.mean(*x));
+    rbm.hidden()
+        .mean_in_place(workspace.hidden_means.as_mut_slice());
     gemm(
         &mut gradient.weights,
         accumulate,

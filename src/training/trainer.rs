@@ -170,6 +170,9 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
         }
         let batches_per_epoch = n / bs;
         let epochs = epochs.min(self.config.epochs);
+        // One sample per column: minibatches gather contiguous columns (a random row of a
+        // column-major data matrix is scattered over the whole matrix).
+        let samples = data.transpose();
         let mut epoch_start = Instant::now();
         while self.progress.epoch < epochs {
             if self.progress.batch_in_epoch == 0 && self.progress.permutation.is_empty() {
@@ -180,7 +183,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
             }
             let first = self.progress.batch_in_epoch * bs;
             gather_rows(
-                data,
+                &samples,
                 &self.progress.permutation[first..first + bs],
                 &mut self.batch,
             );
@@ -251,15 +254,16 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
     }
 }
 
-/// Copies rows `rows` of `data` into `out` (`rows.len() × ncols`).
-fn gather_rows<T: Float>(data: &DMatrix<T>, rows: &[usize], out: &mut DMatrix<T>) {
-    let n = data.nrows();
-    let src = data.as_slice();
+/// Copies the samples `rows` into the rows of `out` (`rows.len() × Nv`), from `samples`, the
+/// data stored one sample per column (`Nv × n`), so that each sample is read contiguously.
+fn gather_rows<T: Float>(samples: &DMatrix<T>, rows: &[usize], out: &mut DMatrix<T>) {
+    let nv = samples.nrows();
     let b = rows.len();
-    for (c, dst_col) in out.as_mut_slice().chunks_exact_mut(b).enumerate() {
-        let col = &src[c * n..(c + 1) * n];
-        for (d, &r) in dst_col.iter_mut().zip(rows) {
-            *d = col[r];
+    let src = samples.as_slice();
+    let dst = out.as_mut_slice();
+    for (k, &r) in rows.iter().enumerate() {
+        for (c, &x) in src[r * nv..(r + 1) * nv].iter().enumerate() {
+            dst[c * b + k] = x;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! {0,1} ("binary", Bernoulli) units.
 
-use super::{sigmoid, softplus, AnyUnit, UnitKind};
+use super::{sample_two_state, sigmoid, softplus, AnyUnit, UnitKind};
 use crate::linalg::Float;
 use rand::Rng;
 
@@ -32,6 +32,15 @@ impl UnitKind for Binary {
         } else {
             T::zero()
         }
+    }
+    fn mean_in_place<T: Float>(&self, xs: &mut [T]) {
+        for x in xs.iter_mut() {
+            *x = T::one() / (T::one() + (-*x).fast_exp());
+        }
+    }
+    /// $s = 1$ iff $u < \mathrm{sigm}(x)$, vectorised (see [`sample_two_state`]).
+    fn sample_slice<T: Float, R: Rng + ?Sized>(&self, fields: &[T], out: &mut [T], rng: &mut R) {
+        sample_two_state(fields, out, rng, T::one(), T::zero());
     }
     fn self_energy(&self, _state: f64) -> f64 {
         0.0

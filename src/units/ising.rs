@@ -1,6 +1,6 @@
 //! ±1 ("Ising", spin) units.
 
-use super::{log_two_cosh, AnyUnit, UnitKind};
+use super::{log_two_cosh, sample_two_state, AnyUnit, UnitKind};
 use crate::linalg::Float;
 use rand::Rng;
 
@@ -35,6 +35,17 @@ impl UnitKind for Ising {
         } else {
             -T::one()
         }
+    }
+    /// $\tanh x = 1 - 2/(1 + e^{2x})$ with [`Float::fast_exp`].
+    fn mean_in_place<T: Float>(&self, xs: &mut [T]) {
+        let two = T::one() + T::one();
+        for x in xs.iter_mut() {
+            *x = T::one() - two / (T::one() + (*x + *x).fast_exp());
+        }
+    }
+    /// $s = +1$ iff $u < \mathrm{sigm}(2x)$, vectorised (see [`sample_two_state`]).
+    fn sample_slice<T: Float, R: Rng + ?Sized>(&self, fields: &[T], out: &mut [T], rng: &mut R) {
+        sample_two_state(fields, out, rng, T::one() + T::one(), -T::one());
     }
     fn self_energy(&self, _state: f64) -> f64 {
         0.0
