@@ -4,6 +4,9 @@
 //! `../shared/data`). Their expected values come from the datasets' READMEs, which were checked
 //! there with independent tools (numpy).
 
+#[macro_use]
+mod common;
+
 use flate2::{write::GzEncoder, Compression};
 use rbmdyn::data::{
     data_root, data_search_paths, load, load_binary_text, load_digits, load_genome, load_mnist,
@@ -334,12 +337,12 @@ fn real(test: &str, spelling: &str) -> Option<PathBuf> {
     match data_root(None) {
         Some(root) if choice.available(Some(&root)) => Some(root),
         Some(root) => {
-            println!("SKIPPED {test}: `{choice}` not in {}", root.display());
+            skipped!("SKIPPED {test}: `{choice}` not in {}", root.display());
             None
         }
         None => {
             let looked: Vec<_> = data_search_paths(None).into_iter().map(|p| p.0).collect();
-            println!("SKIPPED {test}: ../shared/data not found (looked in {looked:?})");
+            skipped!("SKIPPED {test}: ../shared/data not found (looked in {looked:?})");
             None
         }
     }

@@ -1,6 +1,7 @@
 //! Files: NPY/NPZ round trips, model files, checkpoints, atomic writes, malformed inputs, and
 //! cross-checks against NumPy (`tests/python/numpy_model.py`; skipped without python3+numpy).
 
+#[macro_use]
 mod common;
 
 use nalgebra::DMatrix;

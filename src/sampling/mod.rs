@@ -8,7 +8,7 @@
 pub mod exact;
 mod gibbs;
 
-pub use gibbs::{sample_layer, GibbsSampler, GibbsWorkspace};
+pub use gibbs::{sample_layer, GibbsSampler, GibbsWorkspace, SAMPLE_CHUNK};
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;

@@ -38,7 +38,7 @@ impl UnitKind for Binary {
             *x = T::one() / (T::one() + (-*x).fast_exp());
         }
     }
-    /// $s = 1$ iff $u < \mathrm{sigm}(x)$, vectorised (see [`sample_two_state`]).
+    /// $s = 1$ iff $u < \mathrm{sigm}(x)$, vectorised (blocks of uniforms, a branch-free `fast_exp` and a select; AVX2 when the CPU has it).
     fn sample_slice<T: Float, R: Rng + ?Sized>(&self, fields: &[T], out: &mut [T], rng: &mut R) {
         sample_two_state(fields, out, rng, T::one(), T::zero());
     }

@@ -125,7 +125,7 @@ pub fn softplus<T: Float>(x: T) -> T {
     m + (-x.abs()).exp().ln_1p()
 }
 
-/// Stable logistic function $1/(1+e^{-x})$: finite and in $[0,1]$ for every finite $x$.
+/// Stable logistic function $1/(1+e^{-x})$: finite and in the closed unit interval for every finite $x$.
 #[inline(always)]
 pub fn sigmoid<T: Float>(x: T) -> T {
     T::one() / (T::one() + (-x).exp())

@@ -24,7 +24,7 @@ fn numpy_available() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        println!("SKIPPED numpy cross-check: python3 with numpy not found (run scripts/setup.sh)");
+        skipped!("SKIPPED numpy cross-check: python3 with numpy not found (run scripts/setup.sh)");
     }
     ok
 }
@@ -104,6 +104,29 @@ fn numpy_written_models_match_brute_force_log_z() {
         assert!(
             rel < LOG_Z_REL_TOL,
             "{file}: ln Z {ours} vs numpy {theirs} (rel {rel:e})"
+        );
+        // The same through the command line: `rbmdyn logz --model FILE --method exact`.
+        let cli = std::process::Command::new(env!("CARGO_BIN_EXE_rbmdyn"))
+            .args([
+                "logz",
+                "--model",
+                path.to_str().unwrap(),
+                "--method",
+                "exact",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            cli.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+        let from_cli = json["log_z"].as_f64().unwrap();
+        let rel = (from_cli - theirs).abs() / theirs.abs();
+        assert!(
+            rel < LOG_Z_REL_TOL,
+            "{file}: rbmdyn logz {from_cli} vs numpy {theirs} (rel {rel:e})"
         );
     }
 }
