@@ -241,3 +241,97 @@ fn f32_training_tracks_f64() {
     let l1 = exact_log_likelihood(&t.rbm().cast::<f64>(), data.as_view()).unwrap();
     assert!(l1 > l0, "f32 PCD did not raise L: {l0} → {l1}");
 }
+
+/// The PCD negative phase is built from the chains' final visible state and E[h | v_final]
+/// (not from the hidden sample that preceded v_final): the gradient must equal the positive
+/// phase minus those statistics, recomputed here from the chains the estimator kept.
+#[test]
+fn pcd_negative_phase_uses_final_visible_state_and_its_magnetisations() {
+    // Sums of ≤ 40 products of O(1) numbers in f64: round-off only.
+    const PHASE_TOL: f64 = 1e-12;
+    let rbm = random_rbm(7, 4, 0.8, 0.3, 21, Binary, Binary);
+    let teacher = random_rbm(7, 4, 1.0, 0.5, 22, Binary, Binary);
+    let batch = teacher_data(&teacher, 30, 23);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(24);
+    let chains = ChainState::random(&rbm, 40, &mut rng);
+    let mut pcd = PersistentContrastiveDivergence::new(3, chains).unwrap();
+    let mut g = Gradient::zeros(7, 4);
+    GradientEstimator::<Binary, Binary, f64>::estimate(
+        &mut pcd,
+        &rbm,
+        batch.as_view(),
+        &mut rng,
+        &mut g,
+    )
+    .unwrap();
+    let chains = GradientEstimator::<Binary, Binary, f64>::chains(&pcd)
+        .unwrap()
+        .clone();
+    let pos_h = rbm.hidden_means(batch.as_view());
+    let neg_h = rbm.hidden_means(chains.visible.as_view());
+    let expected_w = batch.transpose() * &pos_h / 30.0 - chains.visible.transpose() * &neg_h / 40.0;
+    assert!((&g.weights - &expected_w).amax() < PHASE_TOL);
+    for i in 0..7 {
+        let e = batch.column(i).mean() - chains.visible.column(i).mean();
+        assert!((g.visible_bias[i] - e).abs() < PHASE_TOL);
+    }
+    for j in 0..4 {
+        let e = pos_h.column(j).mean() - neg_h.column(j).mean();
+        assert!((g.hidden_bias[j] - e).abs() < PHASE_TOL);
+    }
+    // Pairing v_final with the stored hidden *sample* instead would give a different W-gradient.
+    let wrong =
+        batch.transpose() * &pos_h / 30.0 - chains.visible.transpose() * &chains.hidden / 40.0;
+    assert!((&g.weights - &wrong).amax() > 1e-3);
+}
+
+#[test]
+fn initialisers_follow_their_definitions() {
+    use rbmdyn::rbm::init::{initialise, visible_bias_from_data, VisibleBiasInit, WeightInit};
+    // Gaussian weights: sample mean and variance of 200×100 entries against N(0, 0.01²),
+    // within 4 standard errors (SE of the mean σ/√n, of the variance σ²√(2/n)).
+    let mut rng = rand::rngs::StdRng::seed_from_u64(31);
+    let data = DMatrix::from_fn(400, 200, |i, j| {
+        if (i * 7 + j * 13) % 10 < 2 + j % 5 {
+            1.0
+        } else {
+            0.0
+        }
+    });
+    let rbm: Rbm<Binary, Binary, f64> = initialise(
+        200,
+        100,
+        Binary,
+        Binary,
+        WeightInit::Gaussian { std: 0.01 },
+        VisibleBiasInit::FromData { clip: 1e-3 },
+        Some(data.as_view()),
+        &mut rng,
+    )
+    .unwrap();
+    let w = rbm.weights();
+    let n = w.len() as f64;
+    let mean = w.mean();
+    let var = w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    assert!(mean.abs() < 4.0 * 0.01 / n.sqrt(), "mean {mean}");
+    assert!(
+        (var - 1e-4).abs() < 4.0 * 1e-4 * (2.0 / n).sqrt(),
+        "var {var}"
+    );
+    // Visible bias = logit of the column frequency (Fissore eq. 19); hidden bias zero.
+    for i in 0..200 {
+        let p = data.column(i).mean();
+        assert!((rbm.visible_bias()[i] - (p / (1.0 - p)).ln()).abs() < 1e-12);
+    }
+    assert!(rbm.hidden_bias().iter().all(|&b| b == 0.0));
+    // Clipping: an always-off and an always-on pixel get logit(1e-3) and logit(1 − 1e-3).
+    let extreme = DMatrix::from_fn(10, 2, |_, j| j as f64);
+    let a = visible_bias_from_data(extreme.as_view(), false, 1e-3).unwrap();
+    let logit = (1e-3f64 / (1.0 - 1e-3)).ln();
+    assert!((a[0] - logit).abs() < 1e-12 && (a[1] + logit).abs() < 1e-12);
+    // ±1 data: ⟨s⟩ = tanh(a) ⇒ a = atanh(⟨s⟩).
+    let spins = DMatrix::from_fn(4, 1, |i, _| if i == 0 { -1.0 } else { 1.0 });
+    let a = visible_bias_from_data(spins.as_view(), true, 1e-3).unwrap();
+    assert!((a[0] - 0.5f64.atanh()).abs() < 1e-12);
+    assert!(visible_bias_from_data(spins.as_view(), true, 0.7).is_err());
+}

@@ -190,6 +190,8 @@ impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for MetricsMo
         match &self.sink {
             LogSink::Silent => {}
             LogSink::Stderr => eprintln!("{line}"),
+            // A hidden bar (output not a terminal) drops println: log to stderr instead.
+            LogSink::Bar(pb) if pb.is_hidden() => eprintln!("{line}"),
             LogSink::Bar(pb) => pb.println(line),
         }
         self.records.push(m);
