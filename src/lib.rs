@@ -10,6 +10,23 @@
 //!   ±1 ("ising") units: mean $\tanh x$, log-partition $\ln(2\cosh x)$.
 //! * Log-likelihoods are in nats per sample; $\ln Z$ is natural log.
 //!
+//! # Example
+//! The exact $\ln Z$ of the 3×2 fixture of `theory/rbm-basics.md` ({0,1} units):
+//! ```
+//! use nalgebra::{DMatrix, DVector};
+//! use rbmdyn::rbm::Rbm;
+//! use rbmdyn::sampling::exact::log_partition_exact;
+//! use rbmdyn::units::Binary;
+//!
+//! let w = DMatrix::from_row_slice(3, 2, &[0.5, -0.3, 0.2, 0.8, -0.6, 0.1]);
+//! let a = DVector::from_vec(vec![0.1, -0.2, 0.3]);
+//! let b = DVector::from_vec(vec![-0.1, 0.2]);
+//! let rbm = Rbm::new(w, a, b, Binary, Binary)?;
+//! let log_z = log_partition_exact(&rbm)?;
+//! assert!((log_z - 3.886581176512821).abs() < 1e-12); // theory/likelihood.md, prediction 1
+//! # Ok::<(), rbmdyn::Error>(())
+//! ```
+//!
 //! The training path (parameters, chains, estimators) is generic over the float type
 //! ([`linalg::Float`]: `f32` or `f64`); exact enumeration, statistics and validation work in `f64`.
 
