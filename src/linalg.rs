@@ -28,10 +28,15 @@ pub trait Float:
     fn uniform<R: Rng + ?Sized>(rng: &mut R) -> Self;
     /// $e^x$ by range reduction and a polynomial, branch-free so that loops over slices
     /// vectorise (libm's `exp` is a scalar call). Relative error below 2 ulp of the type
-    /// (test `fast_exp_is_accurate`); arguments are clamped to the finite range of the type, so
-    /// the result is never `inf` or `NaN` for finite input. Used where many samples are drawn;
+    /// (test `fast_exp_is_accurate`); large arguments are clamped to the finite range of the
+    /// type (never `inf`), and arguments below the normal range give 0. Used where many samples are drawn;
     /// exact computations use `exp`.
     fn fast_exp(self) -> Self;
+    /// $\ln(1+y)$ for $y \in [0, 1]$ (the range used by softplus and $\ln 2\cosh$), branch-free
+    /// so that loops vectorise: $\ln(1+y) = 2\,\mathrm{atanh}\big(u/(2+u)\big)$ (+ $\ln 2$ with
+    /// $u = (y-1)/2$ when $1 + y > \sqrt2$), odd series to $t^{23}$. A few ulp (test
+    /// `fast_ln_1p_is_accurate`); no cancellation for tiny $y$.
+    fn fast_ln_1p(self) -> Self;
     /// Fills `out` with uniforms in `[0, 1)`: for `f32`, two 24-bit uniforms from each 64-bit
     /// draw (halving the generator's work in sampling loops); for `f64`, one 53-bit uniform each.
     fn fill_uniform<R: Rng + ?Sized>(rng: &mut R, out: &mut [Self]);
@@ -190,6 +195,8 @@ fn parallelism(m: usize, n: usize, k: usize) -> faer::Par {
 #[inline(always)]
 fn fast_exp_f32(x: f32) -> f32 {
     const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+                                     // Below the clamp the true value is below f32's normal range: flush to 0.
+    let keep = (x >= -87.0) as u8 as f32;
     let x = x.clamp(-87.0, 88.0);
     let t = x * std::f32::consts::LOG2_E + MAGIC;
     let n = t - MAGIC;
@@ -202,7 +209,7 @@ fn fast_exp_f32(x: f32) -> f32 {
                     + r * (1.0 / 24.0
                         + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
     let bits = ((t.to_bits() as i32 - 0x4B40_0000 + 127) as u32) << 23;
-    p * f32::from_bits(bits)
+    p * f32::from_bits(bits) * keep
 }
 
 /// $e^x$ in f64, as [`fast_exp_f32`] with a degree-13 polynomial (truncation
@@ -210,6 +217,7 @@ fn fast_exp_f32(x: f32) -> f32 {
 #[inline(always)]
 fn fast_exp_f64(x: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    let keep = (x >= -708.0) as u8 as f64;
     let x = x.clamp(-708.0, 709.0);
     let t = x * std::f64::consts::LOG2_E + MAGIC;
     let n = t - MAGIC;
@@ -235,7 +243,37 @@ fn fast_exp_f64(x: f64) -> f64 {
         q = q * r + ci;
     }
     let bits = ((t.to_bits() as i64 - 0x4338_0000_0000_0000 + 1023) as u64) << 52;
-    q * f64::from_bits(bits)
+    q * f64::from_bits(bits) * keep
+}
+
+/// See [`Float::fast_ln_1p`].
+#[inline(always)]
+fn fast_ln_1p_f64(y: f64) -> f64 {
+    let big = y > std::f64::consts::SQRT_2 - 1.0;
+    let m = big as u8 as f64;
+    let u = m * ((y - 1.0) * 0.5) + (1.0 - m) * y;
+    let t = u / (2.0 + u);
+    let t2 = t * t;
+    // 1 + t²/3 + t⁴/5 + … + t²²/23; |t| ≤ 0.1716 so the next term is < 2e-20.
+    const C: [f64; 12] = [
+        1.0,
+        1.0 / 3.0,
+        1.0 / 5.0,
+        1.0 / 7.0,
+        1.0 / 9.0,
+        1.0 / 11.0,
+        1.0 / 13.0,
+        1.0 / 15.0,
+        1.0 / 17.0,
+        1.0 / 19.0,
+        1.0 / 21.0,
+        1.0 / 23.0,
+    ];
+    let mut p = C[11];
+    for &c in C[..11].iter().rev() {
+        p = p * t2 + c;
+    }
+    2.0 * t * p + m * std::f64::consts::LN_2
 }
 
 #[inline(always)]
@@ -280,6 +318,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn fast_exp(self) -> Self {
                 $fast_exp(self)
+            }
+            #[inline(always)]
+            fn fast_ln_1p(self) -> Self {
+                fast_ln_1p_f64(self as f64) as $t
             }
             #[inline(always)]
             fn fill_uniform<R: Rng + ?Sized>(rng: &mut R, out: &mut [Self]) {
@@ -422,6 +464,28 @@ mod tests {
             assert!(x.fast_exp().is_finite());
         }
         assert!(1e300f64.fast_exp().is_finite() && (-1e300f64).fast_exp() >= 0.0);
+    }
+
+    #[test]
+    fn fast_ln_1p_is_accurate() {
+        // A few ulp relative (4 ulp of f64): atanh series evaluated in f64 arithmetic.
+        const TOL: f64 = 4.0 * f64::EPSILON;
+        for i in 0..=200_000 {
+            let y = i as f64 / 200_000.0;
+            let (got, want) = (y.fast_ln_1p(), y.ln_1p());
+            assert!(
+                (got - want).abs() <= TOL * want.abs().max(f64::MIN_POSITIVE),
+                "{y}: {got} vs {want}"
+            );
+        }
+        for e in 1..300 {
+            let y = 10f64.powi(-e);
+            let (got, want) = (y.fast_ln_1p(), y.ln_1p());
+            assert!((got - want).abs() <= TOL * want, "{y}: {got} vs {want}");
+        }
+        assert_eq!(0.0f64.fast_ln_1p(), 0.0);
+        let y = 0.3f32;
+        assert!((y.fast_ln_1p() - y.ln_1p()).abs() <= 2.0 * f32::EPSILON * y.ln_1p());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::rbm::Rbm;
 use crate::units::UnitKind;
 use nalgebra::{DMatrix, DMatrixView, DVector};
 use rand::Rng;
+use rayon::prelude::*;
 
 /// Largest layer that is enumerated ($2^{24} \approx 1.7\cdot10^7$ states).
 pub const MAX_ENUMERATED_UNITS: usize = 24;
@@ -127,25 +128,27 @@ impl Enumeration {
         let n_states = 1usize << n_units;
         let mut log_weights = vec![0.0; n_states];
         let o = orient(&rbm64, layer);
-        let mut states = DMatrix::zeros(0, n_units);
-        let mut fields = DMatrix::zeros(0, 0);
-        let mut first = 0;
-        while first < n_states {
-            let rows = BLOCK.min(n_states - first);
-            block_fields(&o, first, rows, low, high, &mut states, &mut fields);
-            for r in 0..rows {
-                let mut lw = 0.0;
+        // Blocks are independent: run them on rayon, each worker reusing its buffers.
+        log_weights.par_chunks_mut(BLOCK).enumerate().for_each_init(
+            || (DMatrix::zeros(0, n_units), DMatrix::zeros(0, 0)),
+            |(states, fields), (block, out)| {
+                let rows = out.len();
+                block_fields(&o, block * BLOCK, rows, low, high, states, fields);
+                out.fill(0.0);
+                // Column by column: both matrices are column-major.
                 for k in 0..n_units {
-                    let s = states[(r, k)];
-                    lw += o.bias_l[k] * s - self_energy_l(&rbm64, layer, s);
+                    for (lw, &s) in out.iter_mut().zip(states.column(k).iter()) {
+                        *lw += o.bias_l[k] * s - self_energy_l(&rbm64, layer, s);
+                    }
                 }
-                for m in 0..fields.ncols() {
-                    lw += log_partition_o(&rbm64, layer, fields[(r, m)]);
+                for column in fields.as_slice().chunks_exact(rows) {
+                    match layer {
+                        EnumeratedLayer::Hidden => rbm64.visible().add_log_partitions(column, out),
+                        EnumeratedLayer::Visible => rbm64.hidden().add_log_partitions(column, out),
+                    }
                 }
-                log_weights[first + r] = lw;
-            }
-            first += rows;
-        }
+            },
+        );
         let log_z = crate::stats::log_sum_exp(&log_weights);
         if !log_z.is_finite() {
             return Err(Error::NonFinite(format!("exact ln Z = {log_z}")));
@@ -362,17 +365,6 @@ fn self_energy_l<V: UnitKind, H: UnitKind>(
     match layer {
         EnumeratedLayer::Hidden => rbm.hidden().self_energy(s),
         EnumeratedLayer::Visible => rbm.visible().self_energy(s),
-    }
-}
-
-fn log_partition_o<V: UnitKind, H: UnitKind>(
-    rbm: &Rbm<V, H, f64>,
-    layer: EnumeratedLayer,
-    x: f64,
-) -> f64 {
-    match layer {
-        EnumeratedLayer::Hidden => rbm.visible().log_partition(x),
-        EnumeratedLayer::Visible => rbm.hidden().log_partition(x),
     }
 }
 

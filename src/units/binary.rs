@@ -33,6 +33,9 @@ impl UnitKind for Binary {
             T::zero()
         }
     }
+    fn add_log_partitions<T: Float>(&self, fields: &[T], acc: &mut [T]) {
+        super::add_mapped(fields, acc, softplus);
+    }
     fn mean_in_place<T: Float>(&self, xs: &mut [T]) {
         for x in xs.iter_mut() {
             *x = T::one() / (T::one() + (-*x).fast_exp());

@@ -36,6 +36,9 @@ impl UnitKind for Ising {
             -T::one()
         }
     }
+    fn add_log_partitions<T: Float>(&self, fields: &[T], acc: &mut [T]) {
+        super::add_mapped(fields, acc, log_two_cosh);
+    }
     /// $\tanh x = 1 - 2/(1 + e^{2x})$ with [`Float::fast_exp`].
     fn mean_in_place<T: Float>(&self, xs: &mut [T]) {
         let two = T::one() + T::one();
