@@ -316,6 +316,9 @@ fn train_typed<T: Float>(
     let data64 = &dataset.samples;
     let data: DMatrix<T> = data64.map(T::of);
     let checkpoint_path = run_dir.join("checkpoint.npz");
+    // A fresh run draws its initial weights (and below, its chains) from the run's generator;
+    // a resumed run replaces that generator by the saved one.
+    let mut rng = train_rng(config.seed);
     let (rbm, chains, resume_state, history) = if options.resume {
         let c = load_checkpoint::<T>(&checkpoint_path)?;
         let saved: Option<TrainConfig> = c
@@ -347,24 +350,13 @@ fn train_typed<T: Float>(
             history,
         )
     } else {
-        (
-            AnyRbm::<T>::zeros(0, 0, visible, hidden),
-            None,
-            None,
-            Vec::new(),
-        )
-    };
-    let mut rng = train_rng(config.seed);
-    let rbm = if resume_state.is_some() {
-        rbm
-    } else {
         let bias = match config.visible_bias_init.as_str() {
             "zero" => VisibleBiasInit::Zero,
             _ => VisibleBiasInit::FromData {
                 clip: DEFAULT_FREQUENCY_CLIP,
             },
         };
-        initialise(
+        let rbm = initialise(
             dataset.samples.ncols(),
             config.hidden,
             visible,
@@ -375,7 +367,8 @@ fn train_typed<T: Float>(
             bias,
             Some(data64.as_view()),
             &mut rng,
-        )?
+        )?;
+        (rbm, None, None, Vec::new())
     };
     write_atomic(&run_dir.join("config.toml"), config.to_toml().as_bytes())?;
     let metadata = serde_json::json!({

@@ -1,7 +1,7 @@
 //! An MNIST PCD run (Fissore 2017 settings) gives digit-like samples.
 
 use crate::error::Result;
-use crate::experiment::{train, RunOptions, TrainConfig};
+use crate::experiment::{train_on, RunOptions, TrainConfig};
 use crate::linalg::{matmul, Op};
 use crate::sampling::{run_chains, ChainState};
 use crate::validation::plots::{image_grid, line_chart, Series};
@@ -82,8 +82,11 @@ impl ValidationCase for MnistPcdSamples {
             ..TrainConfig::default()
         };
         let run_dir = ctx.out_dir.join("runs").join("mnist-pcd");
-        let summary = train(
+        // One load serves training and the nearest-neighbour reference set.
+        let train_set = config.load_dataset()?;
+        let summary = train_on(
             &config,
+            &train_set,
             &run_dir,
             &RunOptions {
                 progress: ctx.progress,
@@ -103,7 +106,6 @@ impl ValidationCase for MnistPcdSamples {
             784,
             |i, j| if means[(i, j)] >= 0.5 { 1.0 } else { 0.0 },
         );
-        let train_set = config.load_dataset()?;
         let reference = train_set
             .samples
             .rows(0, REFERENCE.min(train_set.samples.nrows()))
