@@ -50,11 +50,17 @@ pub struct TrainConfig {
     pub hidden_type: String,
     /// Number of hidden units.
     pub hidden: usize,
-    /// Gradient estimator: `pcd`, `cd`, `exact`.
+    /// Gradient estimator: `pcd`, `cd`, `exact`, `emf` (TAP / extended mean field).
     pub estimator: String,
+    /// EMF expansion order: `naive`, `tap2`, `tap3`.
+    pub emf_order: String,
+    /// EMF: damped TAP iterations per update from the persistent magnetisations.
+    pub emf_iterations: usize,
+    /// EMF: damping ρ of the TAP iteration, in [0, 1).
+    pub emf_damping: f64,
     /// Gibbs sweeps per update (CD-k, PCD-k).
     pub gibbs_steps: usize,
-    /// Persistent chains (PCD).
+    /// Persistent chains (PCD) or persistent magnetisations ("fantasy particles", EMF).
     pub chains: usize,
     /// Samples per minibatch.
     pub batch_size: usize,
@@ -91,6 +97,9 @@ impl Default for TrainConfig {
             hidden_type: "binary".into(),
             hidden: 500,
             estimator: "pcd".into(),
+            emf_order: "tap2".into(),
+            emf_iterations: 3,
+            emf_damping: 0.5,
             gibbs_steps: 5,
             chains: 100,
             batch_size: 100,
@@ -117,6 +126,8 @@ pub enum EstimatorChoice {
     Pcd,
     /// Exact negative phase by enumeration.
     Exact,
+    /// Extended mean field (TAP) with persistent magnetisations.
+    Emf,
 }
 
 impl FromStr for EstimatorChoice {
@@ -126,10 +137,11 @@ impl FromStr for EstimatorChoice {
             "cd" => Ok(EstimatorChoice::Cd),
             "pcd" => Ok(EstimatorChoice::Pcd),
             "exact" => Ok(EstimatorChoice::Exact),
+            "emf" | "tap" => Ok(EstimatorChoice::Emf),
             other => Err(Error::invalid(
                 "estimator",
                 format!("'{other}'"),
-                "expected one of pcd, cd, exact",
+                "expected one of pcd, cd, exact, emf",
             )),
         }
     }
@@ -163,6 +175,7 @@ impl TrainConfig {
             ("batch_size", self.batch_size),
             ("gibbs_steps", self.gibbs_steps),
             ("chains", self.chains),
+            ("emf_iterations", self.emf_iterations),
         ];
         for (name, v) in positive {
             if v == 0 {
@@ -184,6 +197,14 @@ impl TrainConfig {
                 "threshold",
                 self.threshold,
                 "must lie in (0, 1]",
+            ));
+        }
+        crate::mean_field::Order::parse(&self.emf_order, "emf_order")?;
+        if !(0.0..1.0).contains(&self.emf_damping) {
+            return Err(Error::invalid(
+                "emf_damping",
+                self.emf_damping,
+                "must lie in [0, 1)",
             ));
         }
         match self.visible_bias_init.as_str() {
@@ -400,6 +421,31 @@ fn train_typed<T: Float>(
                 None => ChainState::random(&rbm, config.chains, &mut rng),
             };
             let est = PersistentContrastiveDivergence::new(config.gibbs_steps, chains)?;
+            run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
+        }
+        EstimatorChoice::Emf => {
+            let chains = match chains {
+                Some(c) => c,
+                None => ChainState::random(&rbm, config.chains, &mut rng),
+            };
+            // the particles start at random visible states with E[h | v]
+            let start =
+                crate::mean_field::Magnetizations::from_visible(&rbm, chains.visible.as_view())?;
+            let est = crate::training::TapGradient::new(
+                crate::mean_field::Order::parse(&config.emf_order, "emf_order")?,
+                config.emf_iterations,
+                config.emf_damping,
+                start,
+            )?;
+            let est = if options.resume {
+                let mut est = est;
+                crate::training::GradientEstimator::<AnyUnit, AnyUnit, T>::set_chains(
+                    &mut est, chains,
+                );
+                est
+            } else {
+                est
+            };
             run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
         }
         EstimatorChoice::Cd => {

@@ -36,6 +36,7 @@ pub mod experiment;
 pub mod io;
 pub mod likelihood;
 pub mod linalg;
+pub mod mean_field;
 pub mod rbm;
 pub mod sampling;
 pub mod stats;

@@ -142,6 +142,61 @@ fn logz_prints_json_matching_the_library_and_sample_writes_a_png() {
     // JSON prints f64 with shortest round-trip digits: exact equality.
     assert_eq!(v["log_z"].as_f64().unwrap(), expected);
 
+    // every other method on the same model: AIS within 4 standard errors of exact, each
+    // bound on its side of exact up to 4 SE, mean field with its convergence record
+    let logz = |method: &str, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "logz",
+            "--model",
+            model.to_str().unwrap(),
+            "--method",
+            method,
+        ];
+        args.extend_from_slice(extra);
+        let o = rbmdyn(&args, dir.path());
+        assert!(o.status.success(), "{method}: {}", text(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let ais_args = [
+        "--schedule",
+        "uniform:300",
+        "--runs",
+        "2000",
+        "--seed",
+        "3",
+        "--dataset",
+        spec.as_str(),
+    ];
+    for method in ["ais", "reverse-ais"] {
+        let v = logz(method, &ais_args);
+        let (est, se) = (
+            v["log_z"].as_f64().unwrap(),
+            v["std_error"].as_f64().unwrap(),
+        );
+        assert!(
+            (est - expected).abs() < 4.0 * se + 1e-9,
+            "{method}: {est} ± {se} vs {expected}"
+        );
+        assert_eq!(v["steps"].as_u64(), Some(300));
+        assert_eq!(v["runs"].as_u64(), Some(2000));
+    }
+    for method in ["naive", "tap2", "tap3"] {
+        let v = logz(method, &[]);
+        assert!(v["log_z"].as_f64().unwrap().is_finite(), "{method}: {v}");
+        assert!(
+            v["iterations"].as_u64().is_some() && v["converged"].is_boolean(),
+            "{v}"
+        );
+        assert!(v["residual"].as_f64().unwrap() >= 0.0);
+    }
+    let naive = logz("naive", &[])["log_z"].as_f64().unwrap();
+    if logz("naive", &[])["converged"].as_bool() == Some(true) {
+        assert!(
+            naive <= expected + 1e-9,
+            "naive MF is a lower bound: {naive} > {expected}"
+        );
+    }
+
     let o = rbmdyn(
         &[
             "sample",

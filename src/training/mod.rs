@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod observers;
 mod optimizer;
 mod persistent_cd;
+mod tap_gradient;
 mod trainer;
 
 pub use checkpoints::CheckpointWriter;
@@ -24,6 +25,7 @@ pub use metrics::{EpochMetrics, LogSink, MetricsMonitor, ProgressBarObserver};
 pub use observers::{Cadence, TrainingObserver, TrainingSnapshot};
 pub use optimizer::{OptimizerState, Sgd};
 pub use persistent_cd::PersistentContrastiveDivergence;
+pub use tap_gradient::TapGradient;
 pub use trainer::{train_rng, Progress, TrainRng, Trainer, TrainerConfig};
 
 use crate::error::Result;

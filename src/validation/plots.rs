@@ -46,6 +46,22 @@ fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> Result<()>) -> Result<()>
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// Short tick labels: `1e-6`, `0.025`, `-6.5`, `2e4`.
+fn tick_label(v: f64) -> String {
+    let a = v.abs();
+    if v != 0.0 && !(1e-3..1e4).contains(&a) {
+        let text = format!("{v:.1e}");
+        return text.replace(".0e", "e");
+    }
+    let text = format!("{v:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
+    }
+}
+
 fn range_of(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
@@ -78,13 +94,30 @@ pub fn line_chart(
     series: &[Series],
     log_x: bool,
 ) -> Result<()> {
+    line_chart_scaled(path, title, x_label, y_label, series, log_x, false)
+}
+
+/// [`line_chart`] with a choice of logarithmic axes (non-positive values are dropped from a
+/// logarithmic axis).
+///
+/// # Errors
+/// The file cannot be written.
+pub fn line_chart_scaled(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    log_x: bool,
+    log_y: bool,
+) -> Result<()> {
     atomic_png(path, |tmp| {
         let root = BitMapBackend::new(tmp, (900, 600)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
         let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
         let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
         let (x0, x1) = range_of(xs, log_x);
-        let (y0, y1) = range_of(ys, false);
+        let (y0, y1) = range_of(ys, log_y);
         let mut builder = ChartBuilder::on(&root);
         builder
             .caption(title, ("sans-serif", 22))
@@ -98,6 +131,8 @@ pub fn line_chart(
                     .configure_mesh()
                     .x_desc(x_label)
                     .y_desc(y_label)
+                    .x_label_formatter(&|v| tick_label(*v))
+                    .y_label_formatter(&|v| tick_label(*v))
                     .draw()
                     .map_err(|e| plot_error(path, e))?;
                 for (k, s) in series.iter().enumerate() {
@@ -106,7 +141,9 @@ pub fn line_chart(
                         .points
                         .iter()
                         .copied()
-                        .filter(|p| p.1.is_finite() && (!log_x || p.0 > 0.0))
+                        .filter(|p| {
+                            p.1.is_finite() && (!log_x || p.0 > 0.0) && (!log_y || p.1 > 0.0)
+                        })
                         .collect();
                     chart
                         .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
@@ -128,7 +165,15 @@ pub fn line_chart(
                     .map_err(|e| plot_error(path, e))?;
             }};
         }
-        if log_x {
+        if log_x && log_y {
+            finish!(builder
+                .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+                .map_err(|e| plot_error(path, e))?);
+        } else if log_y {
+            finish!(builder
+                .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+                .map_err(|e| plot_error(path, e))?);
+        } else if log_x {
             finish!(builder
                 .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
                 .map_err(|e| plot_error(path, e))?);

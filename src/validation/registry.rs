@@ -13,7 +13,13 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::GibbsChiSquare),
         Box::new(cases::ExactGradientFiniteDifferences),
         Box::new(cases::PcdRaisesLikelihood),
+        Box::new(cases::TapFixedPoints),
+        Box::new(cases::MeanFieldErrorOrders),
+        Box::new(cases::TapDivergenceReported),
+        Box::new(cases::AisFixtureB),
+        Box::new(cases::AisBracketRandomModels),
         Box::new(cases::MnistPcdSamples),
+        Box::new(cases::MnistPcdVersusEmf),
     ]
 }
 

@@ -1,5 +1,6 @@
 //! Block Gibbs sampling reaches the exact distribution of tiny RBMs (χ² test).
 
+use super::{fixture_3x2, fixture_b};
 use crate::error::Result;
 use crate::rbm::Rbm;
 use crate::sampling::exact::{state_index, visible_distribution};
@@ -10,7 +11,6 @@ use crate::validation::plots::observed_vs_exact;
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };
-use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -25,28 +25,6 @@ const CHAINS: usize = 200_000;
 const SWEEPS: usize = 400;
 /// Significance level of each test (theory/rbm-basics.md prediction 5).
 const P_MIN: f64 = 1e-3;
-
-fn fixture_3x2<V: UnitKind, H: UnitKind>(v: V, h: H) -> Result<Rbm<V, H, f64>> {
-    Rbm::new(
-        DMatrix::from_row_slice(3, 2, &[0.5, -0.3, 0.2, 0.8, -0.6, 0.1]),
-        DVector::from_vec(vec![0.1, -0.2, 0.3]),
-        DVector::from_vec(vec![-0.1, 0.2]),
-        v,
-        h,
-    )
-}
-
-fn fixture_b(eps: f64) -> Result<Rbm<Binary, Binary, f64>> {
-    Rbm::new(
-        DMatrix::from_fn(8, 5, |i, j| {
-            eps * (1.0 + 3.0 * i as f64 + 7.0 * j as f64).sin()
-        }),
-        DVector::from_fn(8, |i, _| 0.3 * (1.0 + i as f64).cos()),
-        DVector::from_fn(5, |j, _| 0.2 * (2.0 + j as f64).sin()),
-        Binary,
-        Binary,
-    )
-}
 
 /// Sampled frequencies and exact probabilities of the visible states, and the test.
 fn test_model<V: UnitKind, H: UnitKind>(
@@ -85,7 +63,7 @@ impl ValidationCase for GibbsChiSquare {
         let seed = ctx.seed;
         let (f1, e1, t1) = test_model(&fixture_3x2(Binary, Binary)?, seed)?;
         let (_, _, t2) = test_model(&fixture_3x2(Ising, Ising)?, seed + 1)?;
-        let (_, _, t3) = test_model(&fixture_b(1.0)?, seed + 2)?;
+        let (_, _, t3) = test_model(&fixture_b(1.0, Binary, Binary)?, seed + 2)?;
         let (abs, rel) = ctx.figure_path("gibbs-chi2-exact")?;
         observed_vs_exact(
             &abs,

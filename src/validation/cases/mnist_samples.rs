@@ -37,7 +37,7 @@ pub fn nearest_hamming(x: &DMatrix<f64>, reference: &DMatrix<f64>) -> Vec<f64> {
         .collect()
 }
 
-fn median(xs: &[f64]) -> f64 {
+pub(crate) fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     if v.is_empty() {
@@ -62,17 +62,10 @@ impl ValidationCase for MnistPcdSamples {
     }
 
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
-        let Some(root) = ctx.data_root.clone() else {
-            return Ok(CaseOutcome::skipped(
-                "MNIST not found (no --data, RBMDYN_DATA or ../shared/data)",
-            ));
+        let root = match super::mnist_root(ctx) {
+            Ok(root) => root,
+            Err(skipped) => return Ok(*skipped),
         };
-        if !crate::data::mnist_available(Some(&root)) {
-            return Ok(CaseOutcome::skipped(format!(
-                "MNIST not found under {}",
-                root.display()
-            )));
-        }
         let seed = ctx.seed;
         let config = TrainConfig {
             data: Some(root.clone()),

@@ -1,12 +1,18 @@
 //! The validation cases, one file each, and the helpers they share.
 
+mod ais;
 mod exact_gradient_fd;
 mod gibbs_chi2;
+mod mean_field;
+mod mnist_emf;
 mod mnist_samples;
 mod pcd_likelihood;
 
+pub use ais::{AisBracketRandomModels, AisFixtureB};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
 pub use gibbs_chi2::GibbsChiSquare;
+pub use mean_field::{MeanFieldErrorOrders, TapDivergenceReported, TapFixedPoints};
+pub use mnist_emf::MnistPcdVersusEmf;
 pub use mnist_samples::MnistPcdSamples;
 pub use pcd_likelihood::PcdRaisesLikelihood;
 
@@ -17,6 +23,50 @@ use crate::units::UnitKind;
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
+
+/// The data root holding MNIST, or the skipped outcome that says why there is none.
+pub(crate) fn mnist_root(
+    ctx: &crate::validation::ValidationContext,
+) -> std::result::Result<std::path::PathBuf, Box<crate::validation::CaseOutcome>> {
+    use crate::validation::CaseOutcome;
+    let Some(root) = ctx.data_root.clone() else {
+        return Err(Box::new(CaseOutcome::skipped(
+            "MNIST not found (no --data, RBMDYN_DATA or ../shared/data)",
+        )));
+    };
+    if !crate::data::mnist_available(Some(&root)) {
+        return Err(Box::new(CaseOutcome::skipped(format!(
+            "MNIST not found under {}",
+            root.display()
+        ))));
+    }
+    Ok(root)
+}
+
+/// The 3×2 fixture of `theory/rbm-basics.md`.
+pub(crate) fn fixture_3x2<V: UnitKind, H: UnitKind>(v: V, h: H) -> Result<Rbm<V, H, f64>> {
+    Rbm::new(
+        DMatrix::from_row_slice(3, 2, &[0.5, -0.3, 0.2, 0.8, -0.6, 0.1]),
+        DVector::from_vec(vec![0.1, -0.2, 0.3]),
+        DVector::from_vec(vec![-0.1, 0.2]),
+        v,
+        h,
+    )
+}
+
+/// Fixture B of `theory/likelihood.md` (8×5): $W_{ij} = \varepsilon \sin(1+3i+7j)$,
+/// $a_i = 0.3\cos(1+i)$, $b_j = 0.2\sin(2+j)$.
+pub(crate) fn fixture_b<V: UnitKind, H: UnitKind>(eps: f64, v: V, h: H) -> Result<Rbm<V, H, f64>> {
+    Rbm::new(
+        DMatrix::from_fn(8, 5, |i, j| {
+            eps * (1.0 + 3.0 * i as f64 + 7.0 * j as f64).sin()
+        }),
+        DVector::from_fn(8, |i, _| 0.3 * (1.0 + i as f64).cos()),
+        DVector::from_fn(5, |j, _| 0.2 * (2.0 + j as f64).sin()),
+        v,
+        h,
+    )
+}
 
 /// A model with iid $\mathcal N(0, s_W^2)$ weights and $\mathcal N(0, s_b^2)$ biases.
 pub(crate) fn random_model<V: UnitKind, H: UnitKind, R: Rng + ?Sized>(
