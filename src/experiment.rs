@@ -84,6 +84,17 @@ pub struct TrainConfig {
     pub precision: String,
     /// Log-spaced checkpoints per decade of update steps (0: none besides epoch ends).
     pub checkpoints_per_decade: u32,
+    /// Evaluate the train (and test) log-likelihood every this many epochs (0: never), with
+    /// ln Z exact when enumeration is cheap and by AIS otherwise; written to `likelihood.csv`.
+    pub likelihood_every: usize,
+    /// Training rows (and test rows) the log-likelihood is averaged over.
+    pub likelihood_samples: usize,
+    /// AIS temperatures for the log-likelihood (`uniform:K`, `sm`, `sm:SCALE`).
+    pub likelihood_schedule: String,
+    /// AIS runs for the log-likelihood.
+    pub likelihood_runs: usize,
+    /// Test set for the log-likelihood (a dataset spelling, e.g. `mnist-test`).
+    pub test_dataset: Option<String>,
 }
 
 impl Default for TrainConfig {
@@ -113,6 +124,11 @@ impl Default for TrainConfig {
             visible_bias_init: "data".into(),
             precision: "f32".into(),
             checkpoints_per_decade: 10,
+            likelihood_every: 0,
+            likelihood_samples: 1000,
+            likelihood_schedule: "uniform:1000".into(),
+            likelihood_runs: 100,
+            test_dataset: None,
         }
     }
 }
@@ -200,6 +216,19 @@ impl TrainConfig {
             ));
         }
         crate::mean_field::Order::parse(&self.emf_order, "emf_order")?;
+        crate::likelihood::ais::BetaSchedule::parse(&self.likelihood_schedule).map_err(
+            |e| match e {
+                Error::InvalidParameter { value, reason, .. } => Error::InvalidParameter {
+                    name: "likelihood_schedule",
+                    value,
+                    reason,
+                },
+                other => other,
+            },
+        )?;
+        if let Some(t) = &self.test_dataset {
+            DatasetChoice::from_str(t)?;
+        }
         if !(0.0..1.0).contains(&self.emf_damping) {
             return Err(Error::invalid(
                 "emf_damping",
@@ -465,6 +494,48 @@ fn train_typed<T: Float>(
     }
 }
 
+/// The train/test log-likelihood observer of a run (`likelihood_every > 0`).
+fn likelihood_monitor<T: Float>(
+    ctx: &RunContext<'_>,
+    data: &DMatrix<T>,
+) -> Result<crate::training::LikelihoodMonitor> {
+    let c = ctx.config;
+    let n = c.likelihood_samples.max(1);
+    let train = data.rows(0, n.min(data.nrows())).map(|x| x.as_f64());
+    let test = match &c.test_dataset {
+        Some(spelling) => {
+            let test_cfg = TrainConfig {
+                dataset: spelling.clone(),
+                limit: Some(n),
+                ..c.clone()
+            };
+            Some(test_cfg.load_dataset()?.samples)
+        }
+        None => None,
+    };
+    let options = crate::likelihood::LogZOptions {
+        schedule: crate::likelihood::ais::BetaSchedule::parse(&c.likelihood_schedule)?,
+        runs: c.likelihood_runs,
+        ..Default::default()
+    };
+    let csv = ctx.run_dir.join("likelihood.csv");
+    let monitor = crate::training::LikelihoodMonitor::new(
+        c.likelihood_every,
+        train,
+        test,
+        options,
+        c.seed ^ 0x4c49_4b45,
+        Some(csv.clone()),
+    )?;
+    Ok(if ctx.options.resume {
+        let done = ctx.history.last().map_or(0, |m| m.epoch);
+        let text = std::fs::read_to_string(&csv).unwrap_or_default();
+        monitor.with_previous_csv(&text, done)
+    } else {
+        monitor
+    })
+}
+
 struct RunContext<'a> {
     config: &'a TrainConfig,
     run_dir: &'a Path,
@@ -504,6 +575,9 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
     } else {
         LogSink::Silent
     };
+    if ctx.config.likelihood_every > 0 {
+        trainer.observe_boxed(Box::new(likelihood_monitor(&ctx, data)?));
+    }
     let csv = ctx.run_dir.join("metrics.csv");
     trainer.observe_boxed(Box::new(
         MetricsMonitor::new(Some(csv.clone()), sink).with_history(ctx.history),

@@ -118,6 +118,41 @@ fn train_writes_a_run_directory_and_resume_is_bit_identical() {
 }
 
 #[test]
+fn emf_training_resumes_bit_identically() {
+    // the persistent magnetisations travel in the checkpoint as the estimator's chains
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.txt");
+    write_dataset(&data);
+    let spec = format!("file:{}", data.display());
+    let with_emf = |out: &'static str, epochs: &'static str| {
+        let mut args = train_args(&spec, out, epochs);
+        args.extend_from_slice(&["--estimator", "emf", "--emf-order", "tap3"]);
+        args.iter().map(|s| s.to_string()).collect::<Vec<String>>()
+    };
+    let run = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = rbmdyn(&refs, dir.path());
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    run(with_emf("full", "4"));
+    run(with_emf("part", "2"));
+    run([
+        "train", "--out", "part", "--resume", "--epochs", "4", "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect());
+    let a = load_model(&dir.path().join("full/model.npz")).unwrap();
+    let b = load_model(&dir.path().join("part/model.npz")).unwrap();
+    assert_eq!(a, b, "resumed EMF run differs from the uninterrupted one");
+    let config = std::fs::read_to_string(dir.path().join("full/config.toml")).unwrap();
+    assert!(
+        config.contains("estimator = \"emf\"") && config.contains("emf_order = \"tap3\""),
+        "{config}"
+    );
+}
+
+#[test]
 fn logz_prints_json_matching_the_library_and_sample_writes_a_png() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data.txt");

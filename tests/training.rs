@@ -409,3 +409,84 @@ fn emf_raises_exact_log_likelihood_of_10x6_model() {
         );
     }
 }
+
+#[test]
+fn likelihood_monitor_uses_exact_ln_z_when_cheap_and_ais_otherwise() {
+    use rbmdyn::likelihood::{LogZMethod, LogZOptions};
+    use rbmdyn::training::LikelihoodMonitor;
+    // small: exact
+    let teacher = random_rbm(10, 6, 1.5, 0.5, 3, Binary, Binary);
+    let data = teacher_data(&teacher, 300, 4);
+    let test = teacher_data(&teacher, 200, 5);
+    let mut monitor = LikelihoodMonitor::new(
+        1,
+        data.clone(),
+        Some(test.clone()),
+        LogZOptions::default(),
+        1,
+        None,
+    )
+    .unwrap();
+    let r = monitor.evaluate(&teacher, 1, 10).unwrap();
+    assert_eq!(r.method, LogZMethod::Exact);
+    assert!((r.train - exact_log_likelihood(&teacher, data.as_view()).unwrap()).abs() < 1e-10);
+    assert!(
+        (r.test.unwrap() - exact_log_likelihood(&teacher, test.as_view()).unwrap()).abs() < 1e-10
+    );
+    // 200×20: enumeration costs 2^20·200 > 2^27, so the monitor uses AIS; compare with exact
+    let rbm = random_rbm(200, 20, 0.05, 0.3, 9, Binary, Binary);
+    let data = teacher_data(&rbm, 500, 10);
+    let options = LogZOptions {
+        schedule: rbmdyn::likelihood::ais::BetaSchedule::uniform(500).unwrap(),
+        runs: 200,
+        ..LogZOptions::default()
+    };
+    let mut monitor = LikelihoodMonitor::new(1, data.clone(), None, options, 2, None).unwrap();
+    let r = monitor.evaluate(&rbm, 1, 10).unwrap();
+    assert_eq!(r.method, LogZMethod::Ais);
+    let exact = exact_log_likelihood(&rbm, data.as_view()).unwrap();
+    let se = r.log_z_std_error.unwrap();
+    assert!(
+        (r.train - exact).abs() < 4.0 * se + 1e-9,
+        "{} vs {exact} ± {se}",
+        r.train
+    );
+    assert!(LikelihoodMonitor::new(0, data, None, LogZOptions::default(), 0, None).is_err());
+}
+
+#[test]
+fn training_run_writes_likelihood_csv() {
+    use rbmdyn::data::{Dataset, Encoding};
+    use rbmdyn::experiment::{train_on, RunOptions, TrainConfig};
+    let teacher = random_rbm(10, 6, 1.5, 0.5, 3, Binary, Binary);
+    let ds =
+        Dataset::from_matrix("teacher", teacher_data(&teacher, 400, 4), Encoding::Binary).unwrap();
+    let cfg = TrainConfig {
+        dataset: "file:synthetic".into(),
+        hidden: 6,
+        chains: 20,
+        batch_size: 20,
+        learning_rate: 0.05,
+        epochs: 3,
+        precision: "f64".into(),
+        visible_bias_init: "zero".into(),
+        checkpoints_per_decade: 0,
+        likelihood_every: 1,
+        likelihood_samples: 400,
+        ..TrainConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let summary = train_on(&cfg, &ds, dir.path(), &RunOptions::default()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("likelihood.csv")).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    for (row, m) in rows.iter().zip(&summary.metrics) {
+        let train: f64 = row.split(',').nth(5).unwrap().parse().unwrap();
+        // the metrics monitor's exact L on the same 400 rows
+        assert!(
+            (train - m.log_likelihood.unwrap()).abs() < 1e-8,
+            "{row} vs {:?}",
+            m.log_likelihood
+        );
+    }
+}

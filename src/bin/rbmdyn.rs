@@ -1,4 +1,4 @@
-//! The `rbmdyn` command line: train | sample | logz | validate.
+//! The `rbmdyn` command line: train | sample | logz | validate | bench-meanfield.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rand::SeedableRng;
@@ -32,6 +32,11 @@ enum Command {
     /// Run the validation cases; writes report.md, summary.json and figures/. Exit status 1
     /// when a case fails.
     Validate(ValidateArgs),
+    /// Benchmark the mean-field estimates of ln Z (naive, TAP2, TAP3 × parallel, sequential,
+    /// L-BFGS) on random models of several sizes and coupling strengths g (weight std
+    /// g/sqrt(Nv)) and on model files, against enumeration or AIS. Writes bench-meanfield.md
+    /// and bench-meanfield.json to --out and prints the Markdown.
+    BenchMeanfield(BenchMeanfieldArgs),
 }
 
 #[derive(Args, Debug)]
@@ -81,6 +86,22 @@ struct TrainArgs {
     /// EMF: damping of the TAP iteration, in [0, 1).
     #[arg(long)]
     emf_damping: Option<f64>,
+    /// Train/test log-likelihood every N epochs into likelihood.csv (0: never); ln Z exact when
+    /// cheap, else AIS.
+    #[arg(long)]
+    likelihood_every: Option<usize>,
+    /// Rows of the training (and test) set the log-likelihood averages over.
+    #[arg(long)]
+    likelihood_samples: Option<usize>,
+    /// AIS schedule of the log-likelihood: uniform:K, sm, sm:SCALE.
+    #[arg(long)]
+    likelihood_schedule: Option<String>,
+    /// AIS runs of the log-likelihood.
+    #[arg(long)]
+    likelihood_runs: Option<usize>,
+    /// Test set for the log-likelihood (e.g. mnist-test).
+    #[arg(long)]
+    test_dataset: Option<String>,
     /// Float type of training: f32 or f64.
     #[arg(long)]
     precision: Option<String>,
@@ -224,6 +245,63 @@ struct ValidateArgs {
     quiet: bool,
 }
 
+#[derive(Args, Debug)]
+struct BenchMeanfieldArgs {
+    /// Shapes of the random models, NvxNh comma-separated.
+    #[arg(long, default_value = "10x8,20x12,784x500")]
+    sizes: String,
+    /// Coupling strengths g, comma-separated: weights N(0, g²/Nv), so that g is comparable
+    /// across sizes.
+    #[arg(long, default_value = "0.0625,0.125,0.25,0.5,1,2,4")]
+    couplings: String,
+    /// Std of the random biases.
+    #[arg(long, default_value_t = 0.1)]
+    bias_std: f64,
+    /// Seed (models, random starts and AIS chains use seeds derived from it).
+    #[arg(long, default_value_t = 2017)]
+    seed: u64,
+    /// Output directory.
+    #[arg(long, default_value = "runs/bench-meanfield")]
+    out: PathBuf,
+    /// Only the sizes with an exact reference (enumeration), and no AIS.
+    #[arg(long)]
+    quick: bool,
+    /// Damping of the iterative solvers, in [0, 1).
+    #[arg(long, default_value_t = 0.5)]
+    damping: f64,
+    /// Iteration limit of every solver.
+    #[arg(long, default_value_t = 2000)]
+    max_iterations: usize,
+    /// Tolerance of the iterative solvers on the max-norm residual.
+    #[arg(long, default_value_t = 1e-10)]
+    tolerance: f64,
+    /// Tolerance of L-BFGS (its residual floor is about 1e-8).
+    #[arg(long, default_value_t = 1e-8)]
+    lbfgs_tolerance: f64,
+    /// Random starting points added to the neutral one (estimate: max of -F over converged
+    /// starts).
+    #[arg(long, default_value_t = 0)]
+    starts: usize,
+    /// AIS schedule of the references of large models: uniform:K, sm, sm:SCALE.
+    #[arg(long, default_value = "uniform:2000")]
+    ais_schedule: String,
+    /// AIS chains.
+    #[arg(long, default_value_t = 100)]
+    ais_runs: usize,
+    /// Largest g in the fits of the error exponents.
+    #[arg(long, default_value_t = 0.5)]
+    fit_max_coupling: f64,
+    /// Model file to add (repeatable), e.g. a trained MNIST checkpoint.
+    #[arg(long)]
+    model: Vec<PathBuf>,
+    /// Dataset for the AIS base rates of the model files (mnist, genome, file:PATH, ...).
+    #[arg(long)]
+    dataset: Option<String>,
+    /// Data root (default: $RBMDYN_DATA, else ../shared/data).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -231,6 +309,7 @@ fn main() -> ExitCode {
         Command::Sample(a) => cmd_sample(a),
         Command::Logz(a) => cmd_logz(a),
         Command::Validate(a) => cmd_validate(a),
+        Command::BenchMeanfield(a) => cmd_bench_meanfield(a),
     };
     match result {
         Ok(code) => code,
@@ -270,6 +349,10 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
         emf_order,
         emf_iterations,
         emf_damping,
+        likelihood_every,
+        likelihood_samples,
+        likelihood_schedule,
+        likelihood_runs,
         precision,
         visible_type,
         hidden_type,
@@ -285,6 +368,9 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
     }
     if a.limit.is_some() {
         c.limit = a.limit;
+    }
+    if a.test_dataset.is_some() {
+        c.test_dataset = a.test_dataset.clone();
     }
     if a.no_bias_training {
         c.train_biases = false;
@@ -396,22 +482,34 @@ fn cmd_sample(a: SampleArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The dataset `spelling` (if any) encoded for the model's visible units ({0,1} or ±1), read
+/// from `root` (else `RBMDYN_DATA`, else `../shared/data`).
+fn data_for_model(
+    rbm: &rbmdyn::rbm::AnyRbm<f64>,
+    spelling: Option<&str>,
+    root: Option<&Path>,
+) -> Result<Option<nalgebra::DMatrix<f64>>> {
+    let Some(spelling) = spelling else {
+        return Ok(None);
+    };
+    let choice = rbmdyn::data::DatasetChoice::parse(spelling)?;
+    let encoding = match rbm.visible() {
+        rbmdyn::units::AnyUnit::Ising => rbmdyn::data::Encoding::Ising,
+        _ => rbmdyn::data::Encoding::Binary,
+    };
+    let root = root
+        .map(Path::to_path_buf)
+        .or_else(|| rbmdyn::data::data_root(None));
+    Ok(Some(
+        rbmdyn::data::load(&choice, root.as_deref(), 0.5, encoding)?.samples,
+    ))
+}
+
 fn cmd_logz(a: LogzArgs) -> Result<ExitCode> {
     use rbmdyn::likelihood::{estimate_log_z, LogZOptions};
     let rbm = load_model(&a.model)?;
     let method = a.method;
-    let data = match &a.dataset {
-        Some(spelling) => {
-            let choice = rbmdyn::data::DatasetChoice::parse(spelling)?;
-            let encoding = match rbm.visible() {
-                rbmdyn::units::AnyUnit::Ising => rbmdyn::data::Encoding::Ising,
-                _ => rbmdyn::data::Encoding::Binary,
-            };
-            let root = a.data.clone().or_else(|| rbmdyn::data::data_root(None));
-            Some(rbmdyn::data::load(&choice, root.as_deref(), 0.5, encoding)?.samples)
-        }
-        None => None,
-    };
+    let data = data_for_model(&rbm, a.dataset.as_deref(), a.data.as_deref())?;
     let options = LogZOptions {
         schedule: rbmdyn::likelihood::ais::BetaSchedule::parse(&a.schedule)?,
         runs: a.runs,
@@ -493,4 +591,103 @@ fn cmd_validate(a: ValidateArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Parses a comma-separated list with `item`, naming `flag` in errors.
+fn parse_list<T>(
+    text: &str,
+    flag: &'static str,
+    item: impl Fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Vec<T>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| item(t).ok_or_else(|| Error::invalid(flag, format!("'{t}'"), expected)))
+        .collect()
+}
+
+fn cmd_bench_meanfield(a: BenchMeanfieldArgs) -> Result<ExitCode> {
+    use rbmdyn::mean_field::bench::{render_markdown, BenchSettings, FileModel, MeanFieldBench};
+    let sizes = parse_list(
+        &a.sizes,
+        "--sizes",
+        |t| {
+            let (nv, nh) = t.split_once('x')?;
+            Some((nv.trim().parse().ok()?, nh.trim().parse().ok()?))
+        },
+        "expected NvxNh, e.g. 10x8,20x12,784x500",
+    )?;
+    let couplings = parse_list(
+        &a.couplings,
+        "--couplings",
+        |t| t.parse::<f64>().ok(),
+        "expected numbers, e.g. 0.25,0.5,1,2,4",
+    )?;
+    let rename = |flag: &'static str| {
+        move |e: Error| match e {
+            Error::InvalidParameter { value, reason, .. } => Error::invalid(flag, value, reason),
+            other => other,
+        }
+    };
+    let bench = MeanFieldBench::new(BenchSettings {
+        sizes,
+        couplings,
+        bias_std: a.bias_std,
+        damping: a.damping,
+        max_iterations: a.max_iterations,
+        tolerance: a.tolerance,
+        lbfgs_tolerance: a.lbfgs_tolerance,
+        random_starts: a.starts,
+        ais_schedule: a.ais_schedule.clone(),
+        ais_runs: a.ais_runs,
+        fit_max_coupling: a.fit_max_coupling,
+        quick: a.quick,
+        seed: a.seed,
+        ..BenchSettings::default()
+    })
+    .map_err(|e| match &e {
+        Error::InvalidParameter { name, .. } => {
+            let flag = match *name {
+                "sizes" => "--sizes",
+                "couplings" => "--couplings",
+                "bias_std" => "--bias-std",
+                "damping" => "--damping",
+                "max_iterations" => "--max-iterations",
+                "tolerance" => "--tolerance",
+                "lbfgs_tolerance" => "--lbfgs-tolerance",
+                "ais_schedule" => "--ais-schedule",
+                "ais_runs" => "--ais-runs",
+                "fit_max_coupling" => "--fit-max-coupling",
+                _ => return e,
+            };
+            rename(flag)(e)
+        }
+        _ => e,
+    })?;
+    let mut files = Vec::new();
+    for path in &a.model {
+        let rbm = load_model(path)?;
+        let data = data_for_model(&rbm, a.dataset.as_deref(), a.data.as_deref())?;
+        files.push(FileModel {
+            name: path.display().to_string(),
+            rbm,
+            data,
+        });
+    }
+    let report = bench.run(&files, &mut |line| eprintln!("{line}"))?;
+    let markdown = render_markdown(&report);
+    let json = serde_json::to_string_pretty(&report)
+        .map_err(|e| Error::invalid("report", "", e.to_string()))?;
+    std::fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
+    write_atomic(&a.out.join("bench-meanfield.md"), markdown.as_bytes())?;
+    write_atomic(&a.out.join("bench-meanfield.json"), json.as_bytes())?;
+    println!("{markdown}");
+    eprintln!(
+        "[bench-meanfield] wrote {} and {} ({:.1} s)",
+        a.out.join("bench-meanfield.md").display(),
+        a.out.join("bench-meanfield.json").display(),
+        report.seconds
+    );
+    Ok(ExitCode::SUCCESS)
 }

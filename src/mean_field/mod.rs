@@ -26,6 +26,7 @@
 //! Gaussian units have no two-state expansion here; solvers reject them with
 //! [`Error::Unsupported`].
 
+pub mod bench;
 mod iterative;
 mod minimize;
 

@@ -114,6 +114,26 @@ pub fn chi_square_test(observed: &[u64], probabilities: &[f64]) -> Result<ChiSqu
     })
 }
 
+/// Least-squares slope of $\ln|y|$ against $\ln x$; `None` for fewer than two points, or when
+/// a value is not positive and finite or all $x$ coincide.
+pub fn log_log_slope(x: &[f64], y: &[f64]) -> Option<f64> {
+    let ok = |v: &f64| v.is_finite() && *v > 0.0;
+    if x.len() != y.len()
+        || x.len() < 2
+        || !x.iter().all(ok)
+        || !y.iter().map(|v| v.abs()).all(|v| ok(&v))
+    {
+        return None;
+    }
+    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+    let ly: Vec<f64> = y.iter().map(|v| v.abs().ln()).collect();
+    let n = lx.len() as f64;
+    let (mx, my) = (lx.iter().sum::<f64>() / n, ly.iter().sum::<f64>() / n);
+    let sxy: f64 = lx.iter().zip(&ly).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = lx.iter().map(|a| (a - mx).powi(2)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

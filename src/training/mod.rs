@@ -11,6 +11,7 @@
 pub mod checkpoints;
 mod contrastive_divergence;
 mod exact_gradient;
+pub mod likelihood_monitor;
 pub mod metrics;
 pub mod observers;
 mod optimizer;
@@ -21,6 +22,7 @@ mod trainer;
 pub use checkpoints::CheckpointWriter;
 pub use contrastive_divergence::ContrastiveDivergence;
 pub use exact_gradient::ExactGradient;
+pub use likelihood_monitor::{LikelihoodMonitor, LikelihoodRecord};
 pub use metrics::{EpochMetrics, LogSink, MetricsMonitor, ProgressBarObserver};
 pub use observers::{Cadence, TrainingObserver, TrainingSnapshot};
 pub use optimizer::{OptimizerState, Sgd};

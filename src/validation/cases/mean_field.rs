@@ -167,15 +167,9 @@ fn fixture_b_errors<V: UnitKind, H: UnitKind>(eps: f64, v: V, h: H) -> Result<([
     Ok((errors, converged))
 }
 
-/// Least-squares slope of $\ln|y|$ against $\ln x$.
+/// Least-squares slope of $\ln|y|$ against $\ln x$ (NaN when undefined).
 pub(crate) fn log_log_slope(x: &[f64], y: &[f64]) -> f64 {
-    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
-    let ly: Vec<f64> = y.iter().map(|v| v.abs().ln()).collect();
-    let n = lx.len() as f64;
-    let (mx, my) = (lx.iter().sum::<f64>() / n, ly.iter().sum::<f64>() / n);
-    let sxy: f64 = lx.iter().zip(&ly).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = lx.iter().map(|a| (a - mx).powi(2)).sum();
-    sxy / sxx
+    crate::stats::log_log_slope(x, y).unwrap_or(f64::NAN)
 }
 
 impl ValidationCase for MeanFieldErrorOrders {

@@ -21,19 +21,37 @@ pub struct MnistPcdVersusEmf;
 const EPOCHS: usize = 30;
 /// Epoch after which T_eff should have settled (Fissore: "circa 20").
 const SETTLED_AFTER: usize = 20;
-/// "Settled": the mean relative change per epoch after `SETTLED_AFTER` is below this fraction
-/// of the mean relative change over the first 10 epochs.
-const SETTLE_RATIO: f64 = 0.2;
+/// "Settled": T_eff changes by less than this fraction between epoch `SETTLED_AFTER` and the
+/// last epoch. (A ratio of early to late relative changes would not do: any power-law decay
+/// $T \propto t^{-\alpha}$ has relative changes $\alpha/t$, so that ratio is small whether or not
+/// $T$ settles.)
+const SETTLE_CHANGE: f64 = 0.1;
 const SAMPLES: usize = 100;
 const SWEEPS: usize = 1000;
 
-/// Mean $|T_{t+1} - T_t| / T_t$ over epochs `from..to` (1-based epochs, `t_eff[k]` = epoch k+1).
-fn mean_relative_change(t_eff: &[f64], from: usize, to: usize) -> f64 {
-    let pairs: Vec<f64> = (from..to.min(t_eff.len()))
-        .filter(|&e| e >= 1)
-        .map(|e| ((t_eff[e] - t_eff[e - 1]) / t_eff[e - 1]).abs())
-        .collect();
-    pairs.iter().sum::<f64>() / pairs.len().max(1) as f64
+/// Exponent $\alpha$ of a power law $T \propto t^{-\alpha}$ fitted (least squares in log-log) to
+/// epochs `from..=to` (1-based; `t_eff[k]` is epoch k+1).
+fn decay_exponent(t_eff: &[f64], from: usize, to: usize) -> f64 {
+    let epochs: Vec<f64> = (from..=to.min(t_eff.len())).map(|e| e as f64).collect();
+    let values: Vec<f64> = (from..=to.min(t_eff.len())).map(|e| t_eff[e - 1]).collect();
+    -super::mean_field::log_log_slope(&epochs, &values)
+}
+
+/// Mean Hamming distance between distinct rows of a {0,1} matrix (diversity of samples).
+fn mean_pairwise_hamming(x: &DMatrix<f64>) -> f64 {
+    let n = x.nrows();
+    let mut total = 0.0;
+    for a in 0..n {
+        for b in a + 1..n {
+            total += x
+                .row(a)
+                .iter()
+                .zip(x.row(b).iter())
+                .filter(|(p, q)| p != q)
+                .count() as f64;
+        }
+    }
+    total / ((n * n.saturating_sub(1)) as f64 / 2.0).max(1.0)
 }
 
 /// Density histogram of `values` on `bins` equal bins over `[lo, hi]`, as (centre, density).
@@ -121,18 +139,20 @@ impl ValidationCase for MnistPcdVersusEmf {
         };
         let (t_pcd, t_emf) = (t_eff(&pcd), t_eff(&emf));
         let t_init = 1.0 / (pcd_cfg.weight_std * pcd_cfg.weight_std);
-        let settle = |t: &[f64]| {
-            let early = mean_relative_change(t, 1, 10);
-            let late = mean_relative_change(t, SETTLED_AFTER, t.len());
-            (early, late)
+        // relative change of T_eff from epoch SETTLED_AFTER to the end, and the power-law
+        // exponent of the decay over the second half of the run
+        let late_change = |t: &[f64]| match (t.get(SETTLED_AFTER - 1), t.last()) {
+            (Some(&a), Some(&b)) => (a - b).abs() / a,
+            _ => f64::NAN,
         };
-        let (pcd_early, pcd_late) = settle(&t_pcd);
-        let (emf_early, emf_late) = settle(&t_emf);
+        let (pcd_change, emf_change) = (late_change(&t_pcd), late_change(&t_emf));
+        let (pcd_alpha, emf_alpha) = (
+            decay_exponent(&t_pcd, EPOCHS / 3, EPOCHS),
+            decay_exponent(&t_emf, EPOCHS / 3, EPOCHS),
+        );
         let falls = |t: &[f64]| t.last().is_some_and(|&l| l < t_init && l < t[0]);
-        let t_ok = falls(&t_pcd)
-            && falls(&t_emf)
-            && pcd_late < SETTLE_RATIO * pcd_early
-            && emf_late < SETTLE_RATIO * emf_early;
+        let falls_ok = falls(&t_pcd) && falls(&t_emf);
+        let t_ok = falls_ok && pcd_change < SETTLE_CHANGE && emf_change < SETTLE_CHANGE;
 
         // weights: histograms before (the initial Gaussian) and after
         let w_init: Vec<f64> = {
@@ -217,6 +237,7 @@ impl ValidationCase for MnistPcdVersusEmf {
             .rows(0, 10_000.min(train_set.samples.nrows()))
             .clone_owned();
         let mut distances = Vec::new();
+        let mut diversity = Vec::new();
         for (k, (name, summary)) in [("pcd", &pcd), ("emf", &emf)].into_iter().enumerate() {
             let means = samples(&summary.model, seed + 10 + k as u64)?;
             let images: Vec<Vec<f64>> = means
@@ -228,7 +249,14 @@ impl ValidationCase for MnistPcdVersusEmf {
             figures.push(rel);
             let binary = means.map(|x| if x >= 0.5 { 1.0 } else { 0.0 });
             distances.push(median(&nearest_hamming(&binary, &reference)));
+            diversity.push(mean_pairwise_hamming(&binary));
         }
+        let test_cfg = TrainConfig {
+            dataset: "mnist-test".into(),
+            limit: Some(SAMPLES),
+            ..pcd_cfg.clone()
+        };
+        let test_diversity = mean_pairwise_hamming(&test_cfg.load_dataset()?.samples);
         let rows: String = (0..EPOCHS.min(t_pcd.len()).min(t_emf.len()))
             .filter(|e| *e < 5 || (e + 1) % 5 == 0)
             .map(|e| {
@@ -247,13 +275,16 @@ impl ValidationCase for MnistPcdVersusEmf {
                 "T_eff falls from {t_init:.0} and settles after ~{SETTLED_AFTER} epochs, for both methods"
             ),
             measured: format!(
-                "T_eff after {EPOCHS} epochs: PCD {:.1}, EMF {:.1}; mean relative change per epoch, epochs 1–10 vs {SETTLED_AFTER}–{EPOCHS}: \
-                 PCD {pcd_early:.3} vs {pcd_late:.4}, EMF {emf_early:.3} vs {emf_late:.4}",
-                t_pcd.last().copied().unwrap_or(f64::NAN),
-                t_emf.last().copied().unwrap_or(f64::NAN)
+                "T_eff falls ({}); from epoch {SETTLED_AFTER} to {EPOCHS} it still changes by {:.0} % (PCD) and {:.0} % (EMF): \
+                 a power law t^-α with α = {pcd_alpha:.2} (PCD), {emf_alpha:.2} (EMF) over epochs {}–{EPOCHS}",
+                if falls_ok { "both methods" } else { "not for both methods" },
+                100.0 * pcd_change,
+                100.0 * emf_change,
+                EPOCHS / 3
             ),
             tolerance: Tolerance::Criterion(format!(
-                "T_eff below its initial value; late mean relative change < {SETTLE_RATIO} × early one (both methods)"
+                "T_eff below its initial value, and changing by less than {:.0} % between epoch {SETTLED_AFTER} and {EPOCHS} (both methods)",
+                100.0 * SETTLE_CHANGE
             )),
             verdict: Verdict::from_bool(t_ok),
             details: format!(
@@ -265,19 +296,24 @@ impl ValidationCase for MnistPcdVersusEmf {
                  Weights after training: excess kurtosis PCD {k_pcd:.2}, EMF {k_emf:.2} (0 for the initial Gaussian: \
                  fat tails are positive kurtosis). Samples (100 chains, {SWEEPS} sweeps from random states): median \
                  nearest-neighbour Hamming distance to 10 000 training digits PCD {:.1}, EMF {:.1} (mnist-pcd-samples \
-                 reports ~41 for real test digits and ~94 for independent pixels). Features are sigm(a_i + W_ij) for \
+                 reports ~41 for real test digits and ~94 for independent pixels). Diversity, the mean Hamming distance \
+                 between two samples: PCD {:.1}, EMF {:.1}, against {test_diversity:.1} for 100 test digits (a \
+                 value far below the test digits' means the chains sit in few modes). Features are sigm(a_i + W_ij) for \
                  the first 100 hidden units. Only the T_eff claim has a numerical verdict; the similarity of \
-                 histograms, features and samples is for the eye and the numbers above.",
-                distances[0], distances[1]
+                 histograms, features and samples is for the eye and the numbers above. If T_eff keeps falling as a \
+                 power law, the claim that it settles after ~{SETTLED_AFTER} epochs does not hold at these settings \
+                 (see notes/mean-field.md).",
+                distances[0], distances[1], diversity[0], diversity[1]
             ),
             figures,
             seed: Some(seed),
             numbers: json!({
                 "t_eff_pcd": t_pcd, "t_eff_emf": t_emf, "t_eff_initial": t_init,
-                "relative_change_pcd": [pcd_early, pcd_late],
-                "relative_change_emf": [emf_early, emf_late],
+                "late_relative_change": {"pcd": pcd_change, "emf": emf_change},
+                "decay_exponent": {"pcd": pcd_alpha, "emf": emf_alpha},
                 "excess_kurtosis": {"pcd": k_pcd, "emf": k_emf},
                 "sample_nn_hamming_median": {"pcd": distances[0], "emf": distances[1]},
+                "sample_diversity": {"pcd": diversity[0], "emf": diversity[1], "test_digits": test_diversity},
             }),
         })
     }
