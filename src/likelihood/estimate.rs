@@ -229,10 +229,7 @@ pub fn estimate_log_z<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
                     let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..d.nrows())).collect();
                     let picked = d.select_rows(&rows).map(|x| T::of(x));
                     let from_data = Magnetizations::from_visible(rbm, picked.as_view())?;
-                    start = Magnetizations {
-                        visible: stack(&start.visible, &from_data.visible),
-                        hidden: stack(&start.hidden, &from_data.hidden),
-                    };
+                    start = start.stacked(&from_data)?;
                 }
             }
             let sol = solver.solve(rbm, &start)?;
@@ -250,13 +247,6 @@ pub fn estimate_log_z<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
     }
     report.seconds = clock.elapsed().as_secs_f64();
     Ok(report)
-}
-
-fn stack<T: Float>(top: &DMatrix<T>, bottom: &DMatrix<T>) -> DMatrix<T> {
-    let mut out = DMatrix::zeros(top.nrows() + bottom.nrows(), top.ncols());
-    out.rows_mut(0, top.nrows()).copy_from(top);
-    out.rows_mut(top.nrows(), bottom.nrows()).copy_from(bottom);
-    out
 }
 
 /// `options.runs` visible configurations approximately from the model: exact samples when the

@@ -231,6 +231,36 @@ impl<T: Float> Magnetizations<T> {
         })
     }
 
+    /// These starts followed by those of `other` (rows appended).
+    ///
+    /// # Errors
+    /// Layers of different widths.
+    pub fn stacked(&self, other: &Self) -> Result<Self> {
+        if self.visible.ncols() != other.visible.ncols()
+            || self.hidden.ncols() != other.hidden.ncols()
+        {
+            return Err(Error::shape(
+                "stacked magnetisations",
+                format!(
+                    "({}, {}) columns",
+                    self.visible.ncols(),
+                    self.hidden.ncols()
+                ),
+                format!("({}, {})", other.visible.ncols(), other.hidden.ncols()),
+            ));
+        }
+        let stack = |top: &DMatrix<T>, bottom: &DMatrix<T>| {
+            let mut out = DMatrix::zeros(top.nrows() + bottom.nrows(), top.ncols());
+            out.rows_mut(0, top.nrows()).copy_from(top);
+            out.rows_mut(top.nrows(), bottom.nrows()).copy_from(bottom);
+            out
+        };
+        Ok(Magnetizations {
+            visible: stack(&self.visible, &other.visible),
+            hidden: stack(&self.hidden, &other.hidden),
+        })
+    }
+
     /// Number of starting points (rows).
     pub fn n_starts(&self) -> usize {
         self.visible.nrows()
