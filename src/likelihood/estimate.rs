@@ -135,6 +135,11 @@ pub struct LogZReport {
     /// Per-chain-mean bound (AIS: lower for forward, upper for reverse).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bound: Option<f64>,
+    /// AIS: effective sample size of the importance weights, $(\sum w)^2/\sum w^2$. Far below
+    /// `runs`, the weights are dominated by a few chains and the standard error is not to be
+    /// trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_sample_size: Option<f64>,
     /// AIS temperatures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<usize>,
@@ -184,6 +189,7 @@ pub fn estimate_log_z<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
         log_z: f64::NAN,
         std_error: None,
         bound: None,
+        effective_sample_size: None,
         steps: None,
         runs: None,
         iterations: None,
@@ -211,6 +217,7 @@ pub fn estimate_log_z<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
             report.log_z = estimate.log_z;
             report.std_error = Some(estimate.std_error);
             report.bound = Some(estimate.bound);
+            report.effective_sample_size = Some(estimate.effective_sample_size());
             report.steps = Some(estimate.steps);
             report.runs = Some(estimate.runs);
         }
