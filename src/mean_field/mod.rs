@@ -590,36 +590,57 @@ pub(crate) fn layer_fields<T: Float>(
     crate::rbm::add_row_broadcast(out, bias);
     let order = c.order.number();
     if order >= 2 {
-        ws.reaction.resize_mut(rows, n, T::zero());
-        map_into(&mut ws.transformed, other, |m| other_kind.d(m));
-        gemm(
-            &mut ws.reaction,
-            false,
-            T::one(),
-            ws.transformed.as_view(),
-            Op::N,
-            c.squared.as_view(),
+        add_reaction(
+            out,
+            own,
+            other,
+            &c.squared,
             op,
+            ws,
+            |m| other_kind.d(m),
+            |m| own_kind.half_d_prime(m),
         );
-        for ((x, &r), &m) in out.iter_mut().zip(ws.reaction.iter()).zip(own.iter()) {
-            *x += own_kind.half_d_prime(m) * r;
-        }
     }
     if order >= 3 {
-        ws.reaction.resize_mut(rows, n, T::zero());
-        map_into(&mut ws.transformed, other, |m| other_kind.g(m));
-        gemm(
-            &mut ws.reaction,
-            false,
-            T::one(),
-            ws.transformed.as_view(),
-            Op::N,
-            c.cubed.as_view(),
+        add_reaction(
+            out,
+            own,
+            other,
+            &c.cubed,
             op,
+            ws,
+            |m| other_kind.g(m),
+            |m| own_kind.two_thirds_g_prime(m),
         );
-        for ((x, &r), &m) in out.iter_mut().zip(ws.reaction.iter()).zip(own.iter()) {
-            *x += own_kind.two_thirds_g_prime(m) * r;
-        }
+    }
+}
+
+/// One reaction term of the TAP field:
+/// `out += coefficient(own) ⊙ [transform(other) · op(power)]`, `power` a Hadamard power of W.
+#[allow(clippy::too_many_arguments)]
+fn add_reaction<T: Float>(
+    out: &mut DMatrix<T>,
+    own: &DMatrix<T>,
+    other: &DMatrix<T>,
+    power: &DMatrix<T>,
+    op: Op,
+    ws: &mut FieldWorkspace<T>,
+    transform: impl Fn(T) -> T,
+    coefficient: impl Fn(T) -> T,
+) {
+    ws.reaction.resize_mut(out.nrows(), out.ncols(), T::zero());
+    map_into(&mut ws.transformed, other, transform);
+    gemm(
+        &mut ws.reaction,
+        false,
+        T::one(),
+        ws.transformed.as_view(),
+        Op::N,
+        power.as_view(),
+        op,
+    );
+    for ((x, &r), &m) in out.iter_mut().zip(ws.reaction.iter()).zip(own.iter()) {
+        *x += coefficient(m) * r;
     }
 }
 
