@@ -39,6 +39,7 @@ pub mod linalg;
 pub mod mean_field;
 pub mod rbm;
 pub mod sampling;
+pub mod spectral;
 pub mod stats;
 pub mod training;
 pub mod units;
