@@ -178,6 +178,36 @@ pub fn matmul<T: Float>(
     out
 }
 
+/// Singular values of `m` in descending order (faer, f64).
+///
+/// # Errors
+/// [`crate::Error::NonFinite`] if the SVD does not converge (non-finite entries).
+pub fn singular_values(m: &DMatrix<f64>) -> crate::Result<Vec<f64>> {
+    let a = faer::Mat::<f64>::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)]);
+    a.singular_values()
+        .map_err(|e| crate::Error::NonFinite(format!("SVD did not converge: {e:?}")))
+}
+
+/// Thin SVD `m = U diag(s) Vᵀ` (faer, f64): `U` is `rows × k`, `V` is `cols × k`,
+/// `k = min(rows, cols)`, `s` descending.
+///
+/// # Errors
+/// [`crate::Error::NonFinite`] if the SVD does not converge (non-finite entries).
+pub fn thin_svd(m: &DMatrix<f64>) -> crate::Result<(DMatrix<f64>, Vec<f64>, DMatrix<f64>)> {
+    let a = faer::Mat::<f64>::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)]);
+    let svd = a
+        .thin_svd()
+        .map_err(|e| crate::Error::NonFinite(format!("SVD did not converge: {e:?}")))?;
+    let (u, v) = (svd.U(), svd.V());
+    let k = m.nrows().min(m.ncols());
+    let s: Vec<f64> = (0..k).map(|i| svd.S().column_vector()[i]).collect();
+    Ok((
+        DMatrix::from_fn(m.nrows(), k, |i, j| u[(i, j)]),
+        s,
+        DMatrix::from_fn(m.ncols(), k, |i, j| v[(i, j)]),
+    ))
+}
+
 /// Products smaller than this many multiply-adds run on one thread (threading costs more).
 const PARALLEL_THRESHOLD: usize = 1 << 18;
 

@@ -2,5 +2,7 @@
 //! random W and the outliers that leave it.
 
 pub mod marchenko_pastur;
+pub mod svd;
 
 pub use marchenko_pastur::{singular_value_edges, spike_outlier, spike_threshold, MarchenkoPastur};
+pub use svd::WeightSpectrum;
