@@ -1,7 +1,7 @@
 //! Damped fixed-point iteration of the mean-field / TAP equations, on many starts at once.
 
 use super::{
-    free_energy_of, layer_fields, residual_into, Convergence, Couplings, FieldWorkspace, Layer,
+    free_energy_of, layer_fields, residuals_into, Convergence, Couplings, FieldWorkspace, Layer,
     Magnetizations, MeanFieldSolution, MeanFieldSolver, Order, TwoState,
 };
 use crate::error::{Error, Result};
@@ -204,33 +204,6 @@ impl IterativeSolver {
         }
     }
 
-    fn residuals<T: Float>(
-        c: &Couplings<'_, T>,
-        m: &Magnetizations<T>,
-        ws: &mut SolverWorkspace<T>,
-        out: &mut [f64],
-    ) {
-        out.iter_mut().for_each(|x| *x = 0.0);
-        layer_fields(
-            c,
-            Layer::Hidden,
-            &m.hidden,
-            &m.visible,
-            &mut ws.hidden_fields,
-            &mut ws.fields,
-        );
-        residual_into(c.hidden, &m.hidden, &ws.hidden_fields, out);
-        layer_fields(
-            c,
-            Layer::Visible,
-            &m.visible,
-            &m.hidden,
-            &mut ws.visible_fields,
-            &mut ws.fields,
-        );
-        residual_into(c.visible, &m.visible, &ws.visible_fields, out);
-    }
-
     /// Runs the solver in place on `m` and returns each start's convergence record.
     ///
     /// # Errors
@@ -286,7 +259,7 @@ impl IterativeSolver {
                 .filter(|&r| live(r))
                 .all(|r| change[r] <= self.tolerance)
             {
-                Self::residuals(c, m, ws, &mut residual);
+                residuals_into(c, m, &mut ws.hidden_fields, &mut ws.fields, &mut residual);
                 residual_current = true;
                 for r in 0..rows {
                     if residual[r] <= self.tolerance && first_converged[r].is_none() {
@@ -305,7 +278,7 @@ impl IterativeSolver {
             }
         }
         if !residual_current {
-            Self::residuals(c, m, ws, &mut residual);
+            residuals_into(c, m, &mut ws.hidden_fields, &mut ws.fields, &mut residual);
         }
         (0..rows)
             .map(|r| {

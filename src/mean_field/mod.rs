@@ -687,14 +687,31 @@ pub fn fixed_point_residual<V: UnitKind, H: UnitKind, T: Float>(
 ) -> Result<Vec<f64>> {
     m.check(rbm)?;
     let c = Couplings::new(rbm, order)?;
-    let mut ws = FieldWorkspace::new();
     let mut residual = vec![0.0; m.n_starts()];
-    let mut x = DMatrix::zeros(0, 0);
-    layer_fields(&c, Layer::Hidden, &m.hidden, &m.visible, &mut x, &mut ws);
-    residual_into(c.hidden, &m.hidden, &x, &mut residual);
-    layer_fields(&c, Layer::Visible, &m.visible, &m.hidden, &mut x, &mut ws);
-    residual_into(c.visible, &m.visible, &x, &mut residual);
+    residuals_into(
+        &c,
+        m,
+        &mut DMatrix::zeros(0, 0),
+        &mut FieldWorkspace::new(),
+        &mut residual,
+    );
     Ok(residual)
+}
+
+/// The max-norm residual of both layers' equations at `m`, per row, into `out` (`fields` and
+/// `ws` are scratch).
+pub(crate) fn residuals_into<T: Float>(
+    c: &Couplings<'_, T>,
+    m: &Magnetizations<T>,
+    fields: &mut DMatrix<T>,
+    ws: &mut FieldWorkspace<T>,
+    out: &mut [f64],
+) {
+    out.iter_mut().for_each(|x| *x = 0.0);
+    layer_fields(c, Layer::Hidden, &m.hidden, &m.visible, fields, ws);
+    residual_into(c.hidden, &m.hidden, fields, out);
+    layer_fields(c, Layer::Visible, &m.visible, &m.hidden, fields, ws);
+    residual_into(c.visible, &m.visible, fields, out);
 }
 
 /// $F_k(m)$ for each row of `m` (f64 sums), $k$ = `order`. $-F_1 \le \ln Z$ for every $m$.
