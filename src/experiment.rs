@@ -4,7 +4,8 @@
 //! # Run directory
 //! * `config.toml`: the full configuration (defaults filled in);
 //! * `metrics.csv`: one line per epoch ([`EpochMetrics`]);
-//! * `checkpoints/step-*.npz`, `checkpoint.npz`, `model.npz`: see [`CheckpointWriter`].
+//! * `checkpoints/step-*.npz`, `checkpoint.npz`, `model.npz`: see [`CheckpointWriter`];
+//! * `spectrum/`: the SVD of W at log-spaced steps, see [`SpectrumTracker`].
 //!
 //! A run is reproducible from (configuration, seed, data); `resume` continues from
 //! `checkpoint.npz` and gives parameters bit-identical to an uninterrupted run.
@@ -19,7 +20,7 @@ use crate::sampling::ChainState;
 use crate::training::{
     train_rng, Cadence, CheckpointWriter, ContrastiveDivergence, EpochMetrics, ExactGradient,
     GradientEstimator, LogSink, MetricsMonitor, PersistentContrastiveDivergence,
-    ProgressBarObserver, Sgd, Trainer, TrainerConfig,
+    ProgressBarObserver, Sgd, SpectrumTracker, Trainer, TrainerConfig,
 };
 use crate::units::AnyUnit;
 use nalgebra::DMatrix;
@@ -95,6 +96,11 @@ pub struct TrainConfig {
     pub likelihood_runs: usize,
     /// Test set for the log-likelihood (a dataset spelling, e.g. `mnist-test`).
     pub test_dataset: Option<String>,
+    /// Log-spaced SVDs of W per decade of update steps, written to `spectrum/` (0: none).
+    /// Step 0 (initialisation) and the final model are always included when this is > 0.
+    pub spectrum_per_decade: u32,
+    /// Singular vectors (left and right) kept per spectrum save; all singular values are kept.
+    pub spectrum_vectors: usize,
 }
 
 impl Default for TrainConfig {
@@ -129,6 +135,8 @@ impl Default for TrainConfig {
             likelihood_schedule: "uniform:1000".into(),
             likelihood_runs: 100,
             test_dataset: None,
+            spectrum_per_decade: 10,
+            spectrum_vectors: 20,
         }
     }
 }
@@ -494,6 +502,46 @@ fn train_typed<T: Float>(
     }
 }
 
+/// [`train_on`], unless `run_dir` already holds a finished run of exactly this configuration
+/// (its `config.toml` equals `config`, `model.npz` exists and `metrics.csv` reaches
+/// `config.epochs`): then that run is loaded instead of trained again. Returns the summary and
+/// whether it was reused. Runs are reproducible from (configuration, seed, data), so a reused
+/// run has the numbers a new one would have.
+///
+/// # Errors
+/// As [`train_on`], or a finished run's files that cannot be read.
+pub fn train_or_reuse(
+    config: &TrainConfig,
+    dataset: &Dataset,
+    run_dir: &Path,
+    options: &RunOptions,
+) -> Result<(RunSummary, bool)> {
+    let model_path = run_dir.join("model.npz");
+    let saved = TrainConfig::from_toml_file(&run_dir.join("config.toml")).ok();
+    if saved.as_ref() == Some(config) && model_path.exists() {
+        let metrics = std::fs::read_to_string(run_dir.join("metrics.csv"))
+            .map(|t| MetricsMonitor::parse_csv(&t))
+            .unwrap_or_default();
+        if metrics.last().map(|m| m.epoch) == Some(config.epochs) {
+            let model = crate::io::load_model(&model_path)?;
+            return Ok((
+                RunSummary {
+                    run_dir: run_dir.to_path_buf(),
+                    metrics,
+                    model,
+                    n_samples: dataset.samples.nrows(),
+                },
+                true,
+            ));
+        }
+    }
+    if run_dir.join("checkpoint.npz").exists() {
+        // an unfinished or different run: start afresh (its files are overwritten)
+        let _ = std::fs::remove_file(run_dir.join("checkpoint.npz"));
+    }
+    Ok((train_on(config, dataset, run_dir, options)?, false))
+}
+
 /// The train/test log-likelihood observer of a run (`likelihood_every > 0`).
 fn likelihood_monitor<T: Float>(
     ctx: &RunContext<'_>,
@@ -575,6 +623,19 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
     } else {
         LogSink::Silent
     };
+    if ctx.config.spectrum_per_decade > 0 {
+        let cadence = Cadence::LogSpaced {
+            per_decade: ctx.config.spectrum_per_decade,
+        };
+        let mut tracker = SpectrumTracker::new(ctx.run_dir, cadence, ctx.config.spectrum_vectors);
+        let step = trainer.progress().step;
+        if ctx.options.resume {
+            tracker = tracker.resuming_at(step)?;
+        } else {
+            tracker.record(trainer.rbm(), 0, 0)?;
+        }
+        trainer.observe_boxed(Box::new(tracker));
+    }
     if ctx.config.likelihood_every > 0 {
         trainer.observe_boxed(Box::new(likelihood_monitor(&ctx, data)?));
     }

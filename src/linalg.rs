@@ -208,6 +208,31 @@ pub fn thin_svd(m: &DMatrix<f64>) -> crate::Result<(DMatrix<f64>, Vec<f64>, DMat
     ))
 }
 
+/// Eigen-decomposition of a symmetric matrix `m = Q diag(λ) Qᵀ` (faer, f64, lower triangle
+/// read): eigenvalues **descending** and the matching orthonormal eigenvectors as columns.
+///
+/// # Errors
+/// [`crate::Error::NonFinite`] if the decomposition does not converge (non-finite entries);
+/// [`crate::Error::ShapeMismatch`] if `m` is not square.
+pub fn symmetric_eigen(m: &DMatrix<f64>) -> crate::Result<(Vec<f64>, DMatrix<f64>)> {
+    if m.nrows() != m.ncols() {
+        return Err(crate::Error::shape(
+            "symmetric_eigen",
+            "a square matrix",
+            format!("{}x{}", m.nrows(), m.ncols()),
+        ));
+    }
+    let a = faer::Mat::<f64>::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)]);
+    let evd = a
+        .self_adjoint_eigen(faer::Side::Lower)
+        .map_err(|e| crate::Error::NonFinite(format!("eigen-decomposition failed: {e:?}")))?;
+    let n = m.nrows();
+    // faer sorts ascending; reverse
+    let (s, u) = (evd.S().column_vector(), evd.U());
+    let values = (0..n).map(|i| s[n - 1 - i]).collect();
+    Ok((values, DMatrix::from_fn(n, n, |i, j| u[(i, n - 1 - j)])))
+}
+
 /// Products smaller than this many multiply-adds run on one thread (threading costs more).
 const PARALLEL_THRESHOLD: usize = 1 << 18;
 

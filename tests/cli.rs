@@ -110,11 +110,90 @@ fn train_writes_a_run_directory_and_resume_is_bit_identical() {
     assert_eq!(a, b, "resumed run differs from the uninterrupted one");
     let m2 = std::fs::read_to_string(dir.path().join("part/metrics.csv")).unwrap();
     assert_eq!(m2.lines().count(), 5, "{m2}");
+    // the spectrum records of the resumed run equal those of the uninterrupted one
+    let spectra = |run: &str| -> Vec<rbmdyn::training::SpectrumRecord> {
+        rbmdyn::training::spectrum_tracker::read_singular_values(
+            &dir.path().join(run).join("spectrum/singular_values.csv"),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|mut r| {
+            r.svd_seconds = 0.0;
+            r
+        })
+        .collect()
+    };
+    let (sa, sb) = (spectra("full"), spectra("part"));
+    assert!(sa.len() > 5 && sa[0].step == 0, "{sa:?}");
+    assert_eq!(sa, sb);
 
     // A second train into the same directory without --resume is refused.
     let o = rbmdyn(&train_args(&spec, "full", "4"), dir.path());
     assert!(!o.status.success());
     assert!(text(&o).contains("--resume"), "{}", text(&o));
+}
+
+#[test]
+fn spectrum_command_analyses_a_run_and_a_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.txt");
+    write_dataset(&data);
+    let spec = format!("file:{}", data.display());
+    let mut args = train_args(&spec, "run", "6");
+    let h = args.iter().position(|&a| a == "--hidden").unwrap();
+    args[h + 1] = "8";
+    args.extend(["--spectrum-per-decade", "20"]);
+    let o = rbmdyn(&args, dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let o = rbmdyn(&["spectrum", "run", "--out", "spec"], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("spec/spectrum.json")).unwrap(),
+    )
+    .unwrap();
+    let saves = rbmdyn::training::spectrum_tracker::read_singular_values(
+        &dir.path().join("run/spectrum/singular_values.csv"),
+    )
+    .unwrap();
+    assert_eq!(json["points"].as_array().unwrap().len(), saves.len());
+    assert_eq!(json["alignment"].as_array().unwrap().len(), saves.len());
+    assert!(json["data_skipped"].is_null(), "{json}");
+    for f in json["figures"].as_array().unwrap() {
+        assert!(
+            dir.path().join("spec").join(f.as_str().unwrap()).exists(),
+            "{f}"
+        );
+    }
+    assert!(dir.path().join("spec/rank-plot.png").exists());
+    assert!(dir.path().join("spec/overlap-heatmap.png").exists());
+    // a model file alone: no data unless --dataset is given, and it says so
+    let o = rbmdyn(&["spectrum", "run/model.npz", "--out", "one"], dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("skipped"), "{}", text(&o));
+    let o = rbmdyn(
+        &[
+            "spectrum",
+            "run/model.npz",
+            "--out",
+            "two",
+            "--dataset",
+            &spec,
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let two: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("two/spectrum.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(two["points"].as_array().unwrap().len(), 1);
+    // the single model's spectrum is the run's last save
+    let last = saves.last().unwrap();
+    let top = two["points"][0]["top"][0].as_f64().unwrap();
+    assert!((top - last.singular_values[0]).abs() < 1e-12 * top, "{top}");
+    // a run trained without spectrum tracking is named at fault
+    let o = rbmdyn(&["spectrum", "missing-run", "--out", "x"], dir.path());
+    assert!(!o.status.success());
 }
 
 #[test]

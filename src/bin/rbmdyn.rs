@@ -1,4 +1,4 @@
-//! The `rbmdyn` command line: train | sample | logz | validate | bench-meanfield.
+//! The `rbmdyn` command line: train | sample | logz | spectrum | validate | bench-meanfield.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rand::SeedableRng;
@@ -29,6 +29,11 @@ enum Command {
     Sample(SampleArgs),
     /// Estimate ln Z of a model file; prints one JSON object with a `log_z` field.
     Logz(LogzArgs),
+    /// Analyse the spectrum of W over a run (RUN_DIR trained with --spectrum-per-decade > 0)
+    /// or of one model file: outliers of the Marchenko–Pastur bulk, bulk shrinkage, hierarchy,
+    /// rank-plot cutoff and stopping signal, overlaps with the data's principal axes,
+    /// reconstruction from the top modes. Writes PNG figures and spectrum.json to --out.
+    Spectrum(SpectrumArgs),
     /// Run the validation cases; writes report.md, summary.json and figures/. Exit status 1
     /// when a case fails.
     Validate(ValidateArgs),
@@ -135,6 +140,12 @@ struct TrainArgs {
     /// Log-spaced checkpoints per decade of update steps (0: only epoch ends).
     #[arg(long)]
     checkpoints_per_decade: Option<u32>,
+    /// Log-spaced SVDs of W per decade of steps into spectrum/ (0: none).
+    #[arg(long)]
+    spectrum_per_decade: Option<u32>,
+    /// Singular vectors kept per spectrum save (all singular values are kept).
+    #[arg(long)]
+    spectrum_vectors: Option<usize>,
     /// Continue the run in --out from its checkpoint.npz (its config.toml is used unless
     /// --config is given; --epochs may extend it).
     #[arg(long)]
@@ -246,6 +257,30 @@ struct ValidateArgs {
 }
 
 #[derive(Args, Debug)]
+struct SpectrumArgs {
+    /// A run directory (with spectrum/) or a model file (.npz).
+    input: PathBuf,
+    /// Output directory for the figures and spectrum.json.
+    #[arg(long)]
+    out: PathBuf,
+    /// Dataset for the overlaps and reconstructions (default: the run's; needed for a model
+    /// file).
+    #[arg(long)]
+    dataset: Option<String>,
+    /// Data root (default: the run's, else $RBMDYN_DATA, else ../shared/data).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Stopping signal: relative growth of the rank-plot cutoff per epoch below which training
+    /// may stop.
+    #[arg(long, default_value_t = rbmdyn::spectral::report::DEFAULT_STOP_THRESHOLD)]
+    stop_threshold: f64,
+    /// Relative margin above the fitted bulk edge for an outlier (default: the finite-size
+    /// margin of the shape, from the Tracy–Widom scale).
+    #[arg(long)]
+    margin: Option<f64>,
+}
+
+#[derive(Args, Debug)]
 struct BenchMeanfieldArgs {
     /// Shapes of the random models, NvxNh comma-separated.
     #[arg(long, default_value = "10x8,20x12,784x500")]
@@ -308,6 +343,7 @@ fn main() -> ExitCode {
         Command::Train(a) => cmd_train(*a),
         Command::Sample(a) => cmd_sample(a),
         Command::Logz(a) => cmd_logz(a),
+        Command::Spectrum(a) => cmd_spectrum(a),
         Command::Validate(a) => cmd_validate(a),
         Command::BenchMeanfield(a) => cmd_bench_meanfield(a),
     };
@@ -361,7 +397,9 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
         threshold,
         momentum,
         weight_decay,
-        checkpoints_per_decade
+        checkpoints_per_decade,
+        spectrum_per_decade,
+        spectrum_vectors
     );
     if a.data.is_some() {
         c.data = a.data.clone();
@@ -605,6 +643,65 @@ fn parse_list<T>(
         .filter(|t| !t.is_empty())
         .map(|t| item(t).ok_or_else(|| Error::invalid(flag, format!("'{t}'"), expected)))
         .collect()
+}
+
+fn cmd_spectrum(a: SpectrumArgs) -> Result<ExitCode> {
+    use rbmdyn::spectral::{spectrum_report, FitOptions, SpectrumOptions};
+    if !(a.stop_threshold.is_finite() && a.stop_threshold > 0.0) {
+        return Err(Error::invalid(
+            "--stop-threshold",
+            a.stop_threshold,
+            "must be positive",
+        ));
+    }
+    let options = SpectrumOptions {
+        dataset: a.dataset.clone(),
+        data: a.data.clone(),
+        stop_threshold: a.stop_threshold,
+        fit: FitOptions {
+            margin: a.margin,
+            ..FitOptions::default()
+        },
+        ..SpectrumOptions::default()
+    };
+    let s = spectrum_report(&a.input, &a.out, &options)?;
+    let last = s.points.last();
+    eprintln!(
+        "{}: {} saves, W {}x{}",
+        s.input,
+        s.points.len(),
+        s.shape.0,
+        s.shape.1
+    );
+    if let Some(p) = last {
+        eprintln!(
+            "at epoch {:.3}: {} outliers, fitted bulk edge {:.4}, cutoff {}, T_eff {:.3}",
+            p.epoch,
+            p.outliers,
+            p.bulk_upper_edge,
+            p.cutoff.map_or("none".to_string(), |c| c.rank.to_string()),
+            p.t_eff
+        );
+    }
+    match s.stopping.stop_epoch {
+        Some(e) => eprintln!(
+            "stopping signal: the cutoff grows by less than {:.1}% per epoch from epoch {e:.2} on",
+            100.0 * s.stopping.threshold
+        ),
+        None => eprintln!(
+            "stopping signal: not reached (cutoff still grows by ≥ {:.1}% per epoch)",
+            100.0 * s.stopping.threshold
+        ),
+    }
+    if let Some(why) = &s.data_skipped {
+        eprintln!("data-dependent analyses skipped: {why}");
+    }
+    eprintln!(
+        "wrote {} figures and spectrum.json to {}",
+        s.figures.len(),
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_bench_meanfield(a: BenchMeanfieldArgs) -> Result<ExitCode> {

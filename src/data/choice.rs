@@ -16,7 +16,9 @@ use std::str::FromStr;
 /// The spellings [`DatasetChoice::from_str`] accepts.
 pub const DATASET_SPELLINGS: &str = "mnist, mnist:D,D,... (a subset of the digits 0-9, e.g. \
      mnist:0,1), mnist-test, mnist-test:D,D,..., genome (alias hgd), digits, file:PATH \
-     (whitespace-separated 0/1 text, one sample per line, gzipped or plain)";
+     (whitespace-separated 0/1 text, one sample per line, gzipped or plain), \
+     planted:N:M:SEED:B,B,... (M synthetic samples of N units with planted modes of strengths \
+     B, see data::PlantedModes; e.g. planted:128:10000:7:0.4,0.29,0.18)";
 
 /// A dataset named on the command line.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -37,6 +39,92 @@ pub enum DatasetChoice {
     Digits,
     /// A user's 0/1 text file (see [`load_binary_text`]).
     File(PathBuf),
+    /// Synthetic data with planted modes ([`super::PlantedModes`]), generated from a seed.
+    Planted {
+        /// Visible units $N$.
+        n_visible: usize,
+        /// Samples $M$.
+        samples: usize,
+        /// Seed of the patterns and the samples.
+        seed: u64,
+        /// Strengths $\beta_a$ as written (comma-separated numbers, checked when parsed).
+        strengths: String,
+    },
+}
+
+/// Parses `N:M:SEED:B,B,...` of a `planted:` spelling.
+fn parse_planted(spelling: &str, tail: &str) -> Result<DatasetChoice> {
+    let bad = |why: &str| {
+        Error::invalid(
+            "dataset",
+            format!("'{spelling}'"),
+            format!(
+                "{why}; expected planted:N:M:SEED:B,B,... e.g. planted:128:10000:7:0.4,0.29,0.18"
+            ),
+        )
+    };
+    let parts: Vec<&str> = tail.split(':').collect();
+    let [n, m, seed, strengths] = parts.as_slice() else {
+        return Err(bad("four fields after 'planted:'"));
+    };
+    let n_visible = n
+        .trim()
+        .parse::<usize>()
+        .map_err(|_| bad("N is not a whole number"))?;
+    let samples = m
+        .trim()
+        .parse::<usize>()
+        .map_err(|_| bad("M is not a whole number"))?;
+    let seed = seed
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| bad("SEED is not a whole number"))?;
+    let values: Vec<f64> = strengths
+        .split(',')
+        .map(|b| b.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad("a strength is not a number"))?;
+    if n_visible == 0 || samples == 0 || values.is_empty() {
+        return Err(bad("N, M and the number of strengths must be positive"));
+    }
+    Ok(DatasetChoice::Planted {
+        n_visible,
+        samples,
+        seed,
+        strengths: values
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    })
+}
+
+impl DatasetChoice {
+    /// The planted-mode generator and its samples, for a [`DatasetChoice::Planted`].
+    ///
+    /// # Errors
+    /// Not a planted choice, or bad strengths (see [`super::PlantedModes::new`]).
+    pub fn planted(&self, encoding: Encoding) -> Result<(super::PlantedModes, Dataset)> {
+        use rand::SeedableRng;
+        let DatasetChoice::Planted {
+            n_visible,
+            samples,
+            seed,
+            strengths,
+        } = self
+        else {
+            return Err(Error::invalid("dataset", self, "is not a planted: dataset"));
+        };
+        let values: Vec<f64> = strengths
+            .split(',')
+            .map(|b| b.parse::<f64>().unwrap_or(f64::NAN))
+            .collect();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(*seed);
+        let modes = super::PlantedModes::new(*n_visible, &values, &mut rng)?;
+        let x = modes.sample(*samples, encoding, &mut rng);
+        let ds = Dataset::from_matrix(self.to_string(), x, encoding)?;
+        Ok((modes, ds))
+    }
 }
 
 /// Parses `D,D,...` into sorted distinct digits.
@@ -81,6 +169,7 @@ impl FromStr for DatasetChoice {
             ("genome" | "hgd", None) => Ok(DatasetChoice::Genome),
             ("digits", None) => Ok(DatasetChoice::Digits),
             ("file", Some(path)) if !path.is_empty() => Ok(DatasetChoice::File(path.into())),
+            ("planted", Some(rest)) => parse_planted(spelling, rest),
             _ => Err(Error::invalid(
                 "dataset",
                 format!("'{spelling}'"),
@@ -103,6 +192,12 @@ impl fmt::Display for DatasetChoice {
             DatasetChoice::Genome => write!(f, "genome"),
             DatasetChoice::Digits => write!(f, "digits"),
             DatasetChoice::File(path) => write!(f, "file:{}", path.display()),
+            DatasetChoice::Planted {
+                n_visible,
+                samples,
+                seed,
+                strengths,
+            } => write!(f, "planted:{n_visible}:{samples}:{seed}:{strengths}"),
         }
     }
 }
@@ -132,6 +227,8 @@ impl DatasetChoice {
             DatasetChoice::Genome => (GENOME_FOLDER, &GENOME_NAMES),
             DatasetChoice::Digits => (DIGITS_FOLDER, &DIGITS_NAMES),
             DatasetChoice::File(path) if path.is_file() => return Ok(path.clone()),
+            // generated, not read: nothing to locate
+            DatasetChoice::Planted { .. } => return Ok(PathBuf::new()),
             DatasetChoice::File(path) => {
                 return Err(Error::io(
                     path,
@@ -218,6 +315,7 @@ pub fn load(
         DatasetChoice::Genome => load_genome(&location, encoding),
         DatasetChoice::Digits => load_digits(&location, threshold, encoding),
         DatasetChoice::File(_) => load_binary_text(&location, encoding),
+        DatasetChoice::Planted { .. } => Ok(choice.planted(encoding)?.1),
     }
 }
 
@@ -235,6 +333,7 @@ mod tests {
             "genome",
             "digits",
             "file:data/x.txt",
+            "planted:128:10000:7:0.4,0.29,0.18",
         ] {
             let choice: DatasetChoice = spelling.parse().unwrap();
             assert_eq!(choice.to_string(), spelling);

@@ -17,6 +17,7 @@
 mod choice;
 mod files;
 mod mnist;
+mod planted;
 mod text;
 
 pub use choice::{load, mnist_available, DatasetChoice, DATASET_SPELLINGS};
@@ -27,6 +28,7 @@ pub use files::{
 pub use mnist::{
     load_mnist, read_idx_images, read_idx_labels, MnistOptions, MnistSplit, MNIST_SIDE,
 };
+pub use planted::PlantedModes;
 pub use text::{load_binary_text, load_digits, load_genome};
 
 use crate::error::{Error, Result};

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod observers;
 mod optimizer;
 mod persistent_cd;
+pub mod spectrum_tracker;
 mod tap_gradient;
 mod trainer;
 
@@ -27,6 +28,7 @@ pub use metrics::{EpochMetrics, LogSink, MetricsMonitor, ProgressBarObserver};
 pub use observers::{Cadence, TrainingObserver, TrainingSnapshot};
 pub use optimizer::{OptimizerState, Sgd};
 pub use persistent_cd::PersistentContrastiveDivergence;
+pub use spectrum_tracker::{SpectrumRecord, SpectrumTracker};
 pub use tap_gradient::TapGradient;
 pub use trainer::{train_rng, Progress, TrainRng, Trainer, TrainerConfig};
 

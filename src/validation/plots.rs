@@ -46,6 +46,15 @@ fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> Result<()>) -> Result<()>
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
+/// The points of a series that can be drawn: finite, and positive on a logarithmic axis.
+fn drawable(points: &[(f64, f64)], log_x: bool, log_y: bool) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .copied()
+        .filter(|p| p.1.is_finite() && (!log_x || p.0 > 0.0) && (!log_y || p.1 > 0.0))
+        .collect()
+}
+
 /// Short tick labels: `1e-6`, `0.025`, `-6.5`, `2e4`.
 fn tick_label(v: f64) -> String {
     let a = v.abs();
@@ -111,11 +120,35 @@ pub fn line_chart_scaled(
     log_x: bool,
     log_y: bool,
 ) -> Result<()> {
+    line_chart_with_markers(path, title, x_label, y_label, series, &[], log_x, log_y)
+}
+
+/// [`line_chart_scaled`] plus `markers`: series drawn as large unconnected points.
+///
+/// # Errors
+/// The file cannot be written.
+#[allow(clippy::too_many_arguments)]
+pub fn line_chart_with_markers(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    markers: &[Series],
+    log_x: bool,
+    log_y: bool,
+) -> Result<()> {
     atomic_png(path, |tmp| {
         let root = BitMapBackend::new(tmp, (900, 600)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
-        let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-        let ys = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+        let xs = series
+            .iter()
+            .chain(markers)
+            .flat_map(|s| s.points.iter().map(|p| p.0));
+        let ys = series
+            .iter()
+            .chain(markers)
+            .flat_map(|s| s.points.iter().map(|p| p.1));
         let (x0, x1) = range_of(xs, log_x);
         let (y0, y1) = range_of(ys, log_y);
         let mut builder = ChartBuilder::on(&root);
@@ -137,14 +170,7 @@ pub fn line_chart_scaled(
                     .map_err(|e| plot_error(path, e))?;
                 for (k, s) in series.iter().enumerate() {
                     let color = PALETTE[k % PALETTE.len()];
-                    let pts: Vec<(f64, f64)> = s
-                        .points
-                        .iter()
-                        .copied()
-                        .filter(|p| {
-                            p.1.is_finite() && (!log_x || p.0 > 0.0) && (!log_y || p.1 > 0.0)
-                        })
-                        .collect();
+                    let pts = drawable(&s.points, log_x, log_y);
                     chart
                         .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
                         .map_err(|e| plot_error(path, e))?
@@ -155,6 +181,18 @@ pub fn line_chart_scaled(
                     chart
                         .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
                         .map_err(|e| plot_error(path, e))?;
+                }
+                for (k, s) in markers.iter().enumerate() {
+                    let color = PALETTE[(series.len() + k) % PALETTE.len()];
+                    let pts = drawable(&s.points, log_x, log_y);
+                    chart
+                        .draw_series(
+                            pts.iter()
+                                .map(|&p| TriangleMarker::new(p, 9, color.filled())),
+                        )
+                        .map_err(|e| plot_error(path, e))?
+                        .label(s.name.clone())
+                        .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 7, color.filled()));
                 }
                 chart
                     .configure_series_labels()
@@ -291,6 +329,76 @@ pub fn image_grid(
                         RGBColor(g, g, g).filled(),
                     ))
                     .map_err(|e| plot_error(path, e))?;
+                }
+            }
+        }
+        root.present().map_err(|e| plot_error(path, e))
+    })
+}
+
+/// Side-by-side heat maps of matrices with entries in [0, 1] (white = 0, dark blue = 1), one
+/// panel per `(title, matrix)`; row `r`, column `c` of a matrix is drawn at `(c + 1, r + 1)`
+/// so indices read as 1-based mode numbers. Each cell is annotated with its value when the
+/// matrix is at most 12 × 12.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn heatmap_panels(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    panels: &[(String, nalgebra::DMatrix<f64>)],
+) -> Result<()> {
+    let n = panels.len().max(1) as u32;
+    atomic_png(path, |tmp| {
+        let root = BitMapBackend::new(tmp, (460 * n, 520)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
+        let root = root
+            .titled(title, ("sans-serif", 22))
+            .map_err(|e| plot_error(path, e))?;
+        let areas = root.split_evenly((1, n as usize));
+        for ((name, m), area) in panels.iter().zip(areas.iter()) {
+            let (rows, cols) = m.shape();
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, ("sans-serif", 18))
+                .margin(10)
+                .x_label_area_size(40)
+                .y_label_area_size(45)
+                .build_cartesian_2d(0.5..(cols as f64 + 0.5), (rows as f64 + 0.5)..0.5)
+                .map_err(|e| plot_error(path, e))?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .draw()
+                .map_err(|e| plot_error(path, e))?;
+            let annotate = rows <= 12 && cols <= 12;
+            for r in 0..rows {
+                for c in 0..cols {
+                    let v = m[(r, c)].clamp(0.0, 1.0);
+                    let shade = |full: f64| (255.0 - v * (255.0 - full)).round() as u8;
+                    let color = RGBColor(shade(8.0), shade(48.0), shade(107.0));
+                    let (x, y) = (c as f64 + 1.0, r as f64 + 1.0);
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                            color.filled(),
+                        )))
+                        .map_err(|e| plot_error(path, e))?;
+                    if annotate {
+                        let text_color = if v > 0.5 { WHITE } else { BLACK };
+                        chart
+                            .draw_series(std::iter::once(Text::new(
+                                format!("{:.2}", m[(r, c)]),
+                                (x - 0.3, y - 0.15),
+                                ("sans-serif", 11).into_font().color(&text_color),
+                            )))
+                            .map_err(|e| plot_error(path, e))?;
+                    }
                 }
             }
         }

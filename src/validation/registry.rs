@@ -18,8 +18,16 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::TapDivergenceReported),
         Box::new(cases::AisFixtureB),
         Box::new(cases::AisBracketRandomModels),
+        Box::new(cases::SpectrumInitMarchenkoPastur),
+        Box::new(cases::PlantedModesLearnt),
         Box::new(cases::MnistPcdSamples),
         Box::new(cases::MnistPcdVersusEmf),
+        Box::new(cases::MnistModesFollowPca),
+        Box::new(cases::MnistOutlierHierarchy),
+        Box::new(cases::MnistBulkShrinks),
+        Box::new(cases::MnistCutoffSlows),
+        Box::new(cases::MnistReconstructionTopModes),
+        Box::new(cases::MnistZeroBiasMeanMode),
     ]
 }
 

@@ -6,7 +6,10 @@ mod gibbs_chi2;
 mod mean_field;
 mod mnist_emf;
 mod mnist_samples;
+mod mnist_spectrum;
 mod pcd_likelihood;
+mod spectrum_init;
+mod spectrum_planted;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
@@ -14,7 +17,13 @@ pub use gibbs_chi2::GibbsChiSquare;
 pub use mean_field::{MeanFieldErrorOrders, TapDivergenceReported, TapFixedPoints};
 pub use mnist_emf::MnistPcdVersusEmf;
 pub use mnist_samples::MnistPcdSamples;
+pub use mnist_spectrum::{
+    MnistBulkShrinks, MnistCutoffSlows, MnistModesFollowPca, MnistOutlierHierarchy,
+    MnistReconstructionTopModes, MnistZeroBiasMeanMode,
+};
 pub use pcd_likelihood::PcdRaisesLikelihood;
+pub use spectrum_init::SpectrumInitMarchenkoPastur;
+pub use spectrum_planted::PlantedModesLearnt;
 
 use crate::error::Result;
 use crate::rbm::Rbm;

@@ -1,0 +1,358 @@
+//! `rbmdyn spectrum RUN_DIR_OR_MODEL_FILE --out DIR`: the analyses of [`super::dynamics`] and
+//! [`super::alignment`] over a run (or of a single model file), written as figures and one JSON.
+//!
+//! Files written to `DIR`:
+//! * `spectrum.json`: every number behind the figures ([`SpectrumSummary`]);
+//! * `singular-values-vs-time.png` (log-log, top modes and the fitted bulk edge),
+//!   `outliers-vs-time.png`, `cutoff-vs-time.png`, `bulk-vs-time.png`, `t-eff.png`;
+//! * `mp-overlay-epoch-*.png`: histogram of $\lambda = s^2/N$ against the fitted
+//!   Marchenko–Pastur density at initialisation and chosen times;
+//! * `rank-plot.png`: log-log rank plots with their cutoffs;
+//! * `modes.png`: the first 10 left singular vectors as images (image data only);
+//! * `overlap-heatmap.png`, `overlap-vs-time.png`: $|u_\alpha\cdot e_k|$ with the data's principal
+//!   axes (needs the data);
+//! * `reconstruction.png` and the numbers of the rank-$k$ reconstructions (needs the data);
+//! * `weight-histogram.png`.
+
+use super::alignment::{mean_overlap, overlap_matrix, subspace_overlap, PrincipalAxes};
+use super::dynamics::{
+    analyse, hierarchy, point_of, stopping_signal, Hierarchy, RunSpectrum, SpectrumPoint,
+    StoppingSignal,
+};
+use super::fit::{fit_marchenko_pastur, FitOptions};
+use super::reconstruction::{reconstruction_study, ReconstructionStudy};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::experiment::TrainConfig;
+use crate::io::{load_model, write_atomic};
+use crate::rbm::AnyRbm;
+use crate::training::SpectrumRecord;
+use crate::units::UnitKind;
+use crate::validation::plots::image_grid;
+use nalgebra::{DMatrix, DVector};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Options of [`spectrum_report`].
+#[derive(Clone, Debug)]
+pub struct SpectrumOptions {
+    /// Dataset spelling for the data-dependent analyses (default: the run's).
+    pub dataset: Option<String>,
+    /// Data root (default: the run's, else `RBMDYN_DATA`, else `../shared/data`).
+    pub data: Option<PathBuf>,
+    /// Threshold of the stopping signal on the cutoff's relative growth per epoch.
+    pub stop_threshold: f64,
+    /// Principal axes compared with W's modes.
+    pub pca_axes: usize,
+    /// Bulk fit options.
+    pub fit: FitOptions,
+}
+
+impl Default for SpectrumOptions {
+    fn default() -> Self {
+        SpectrumOptions {
+            dataset: None,
+            data: None,
+            stop_threshold: DEFAULT_STOP_THRESHOLD,
+            pca_axes: 10,
+            fit: FitOptions::default(),
+        }
+    }
+}
+
+/// Default threshold of the stopping signal: the cutoff grows by less than 2 % per epoch.
+pub const DEFAULT_STOP_THRESHOLD: f64 = 0.02;
+
+/// Overlaps with the data's principal axes at one save.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlignmentPoint {
+    /// Update step.
+    pub step: u64,
+    /// Training time in epochs.
+    pub epoch: f64,
+    /// $\|U_5^\top E_5\|_F^2/5$ (1: same subspace; random: 5/N).
+    pub subspace_overlap_5: f64,
+    /// $\|U_{10}^\top E_{10}\|_F^2/10$.
+    pub subspace_overlap_10: f64,
+    /// $|u_\alpha\cdot e_\alpha|$, $\alpha = 1..5$.
+    pub diagonal_overlaps: Vec<f64>,
+    /// $|u_1\cdot\widehat{(\bar x - c)}|$: the first mode against the mean image measured from
+    /// the paramagnetic point $c$ ($c = 1/2$ for {0,1} units, $0$ for ±1), i.e. the mean
+    /// magnetisation in ±1 language, the direction the first-order gradient of a model with zero
+    /// fields pushes W along (see `notes/spectral.md`).
+    pub first_mode_mean_overlap: f64,
+    /// $|u_1\cdot\hat{\bar x}|$ against the raw mean image (for {0,1} data it differs from the
+    /// above by the constant image).
+    pub first_mode_raw_mean_overlap: f64,
+}
+
+/// Everything `rbmdyn spectrum` measured (written as `spectrum.json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct SpectrumSummary {
+    /// The run directory or model file analysed.
+    pub input: String,
+    /// `(Nv, Nh)`.
+    pub shape: (usize, usize),
+    /// Update steps per epoch used to convert steps to epochs.
+    pub steps_per_epoch: f64,
+    /// Per save: outliers, fitted bulk, KS, cutoff, T_eff, top values.
+    pub points: Vec<SpectrumPoint>,
+    /// The cutoff's growth and the stopping signal.
+    pub stopping: StoppingSignal,
+    /// The hierarchy check (runs only).
+    pub hierarchy: Option<Hierarchy>,
+    /// Overlaps with the data's principal axes per save (when the data are available).
+    pub alignment: Vec<AlignmentPoint>,
+    /// Variances of the data along its first principal axes.
+    pub data_variances: Vec<f64>,
+    /// Reconstructions from the top modes (when the data are available).
+    pub reconstruction: Option<ReconstructionStudy>,
+    /// Why the data-dependent parts were skipped, if they were.
+    pub data_skipped: Option<String>,
+    /// Figures written, relative to the output directory.
+    pub figures: Vec<String>,
+}
+
+/// Spectra with vectors, from a run's files or from one model.
+enum Source {
+    Run(RunSpectrum),
+    Model(Box<(SpectrumRecord, DMatrix<f64>)>),
+}
+
+impl Source {
+    fn records(&self) -> Vec<SpectrumRecord> {
+        match self {
+            Source::Run(r) => r.records.clone(),
+            Source::Model(m) => vec![m.0.clone()],
+        }
+    }
+    fn left(&self, step: u64) -> Result<DMatrix<f64>> {
+        match self {
+            Source::Run(r) => Ok(r.vectors(step)?.0),
+            Source::Model(m) => Ok(m.1.clone()),
+        }
+    }
+}
+
+/// Runs every analysis on `input` (a run directory with `spectrum/`, or a model file) and
+/// writes figures and `spectrum.json` into `out`.
+///
+/// # Errors
+/// Unreadable input, or files that cannot be written. Missing data only skip the
+/// data-dependent parts (said in [`SpectrumSummary::data_skipped`]).
+pub fn spectrum_report(
+    input: &Path,
+    out: &Path,
+    options: &SpectrumOptions,
+) -> Result<SpectrumSummary> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let (source, model, config) = open_input(input)?;
+    let records = source.records();
+    let shape = (model.n_visible(), model.n_hidden());
+    let steps_per_epoch = records
+        .last()
+        .filter(|r| r.epoch > 0)
+        .map_or(1.0, |r| r.step as f64 / r.epoch as f64);
+    let (points, fits) = match &source {
+        Source::Run(run) => analyse(run, steps_per_epoch, &options.fit)?,
+        Source::Model(m) => {
+            let fit = fit_marchenko_pastur(&m.0.singular_values, shape.0, shape.1, &options.fit)?;
+            (vec![point_of(&m.0, &fit, steps_per_epoch)], vec![fit])
+        }
+    };
+    let stopping = stopping_signal(&points, options.stop_threshold);
+    let hierarchy = match &source {
+        Source::Run(run) => Some(hierarchy(run, &points)?),
+        Source::Model(_) => None,
+    };
+    let dataset = load_data(config.as_ref(), options, &model);
+    let mut figures = Vec::new();
+    let mut summary = SpectrumSummary {
+        input: input.display().to_string(),
+        shape,
+        steps_per_epoch,
+        points,
+        stopping,
+        hierarchy,
+        alignment: Vec::new(),
+        data_variances: Vec::new(),
+        reconstruction: None,
+        data_skipped: None,
+        figures: Vec::new(),
+    };
+    let image_shape = match &dataset {
+        Ok(d) => d.image_shape,
+        Err(_) => square_shape(shape.0),
+    };
+    match &dataset {
+        Ok(data) => {
+            let axes = PrincipalAxes::of(&data.samples, options.pca_axes)?;
+            // the paramagnetic point of the visible units: E[v] at zero field
+            let centre = model.visible().mean(0.0_f64);
+            summary.data_variances = axes
+                .variances
+                .iter()
+                .take(options.pca_axes)
+                .copied()
+                .collect();
+            for p in &summary.points {
+                let left = source.left(p.step)?;
+                summary
+                    .alignment
+                    .push(alignment_point(p, &left, &axes, centre)?);
+            }
+            summary.reconstruction = Some(reconstruction_study(
+                &model,
+                &data.samples,
+                summary.points.last().and_then(|p| p.cutoff).map(|c| c.rank),
+                image_shape,
+            )?);
+            super::report_figures::alignment_figures(
+                out,
+                &summary,
+                &source_left(&source),
+                &axes,
+                &mut figures,
+            )?;
+            if let (Some(shape2), Some(study)) = (image_shape, &summary.reconstruction) {
+                let path = out.join("reconstruction.png");
+                image_grid(&path, &study.images, shape2, study.images_per_row, 3)?;
+                figures.push("reconstruction.png".into());
+            }
+        }
+        Err(e) => summary.data_skipped = Some(e.to_string()),
+    }
+    super::report_figures::spectrum_figures(out, &summary, &fits, &records, &model, &mut figures)?;
+    if let Some(shape2) = image_shape {
+        let last = summary.points.last().map_or(0, |p| p.step);
+        let left = source.left(last)?;
+        let images: Vec<Vec<f64>> = (0..left.ncols().min(10))
+            .map(|a| {
+                let u = left.column(a);
+                let scale = u.amax().max(1e-300);
+                u.iter().map(|x| 0.5 + 0.5 * x / scale).collect()
+            })
+            .collect();
+        image_grid(&out.join("modes.png"), &images, shape2, 5, 4)?;
+        figures.push("modes.png".into());
+    }
+    summary.figures = figures;
+    let json = serde_json::to_string_pretty(&summary)
+        .map_err(|e| Error::format(out, format!("cannot serialise the summary: {e}")))?;
+    write_atomic(&out.join("spectrum.json"), json.as_bytes())?;
+    Ok(summary)
+}
+
+/// For the heat map: a closure-free accessor of the left vectors at a step.
+pub(crate) type LeftAt<'a> = Box<dyn Fn(u64) -> Result<DMatrix<f64>> + 'a>;
+
+fn source_left(source: &Source) -> LeftAt<'_> {
+    Box::new(move |step| source.left(step))
+}
+
+fn square_shape(n: usize) -> Option<(usize, usize)> {
+    let side = (n as f64).sqrt().round() as usize;
+    (side * side == n && side > 1).then_some((side, side))
+}
+
+fn alignment_point(
+    p: &SpectrumPoint,
+    left: &DMatrix<f64>,
+    axes: &PrincipalAxes,
+    centre: f64,
+) -> Result<AlignmentPoint> {
+    let k = left.ncols().min(axes.axes.ncols());
+    let sub = |k2: usize| {
+        if k >= k2 {
+            subspace_overlap(left, &axes.axes, k2)
+        } else {
+            Ok(f64::NAN)
+        }
+    };
+    let o = overlap_matrix(&left.columns(0, k).clone_owned(), &axes.axes)?;
+    let first: DVector<f64> = left.column(0).clone_owned();
+    Ok(AlignmentPoint {
+        step: p.step,
+        epoch: p.epoch,
+        subspace_overlap_5: sub(5)?,
+        subspace_overlap_10: sub(10)?,
+        diagonal_overlaps: (0..k.min(5)).map(|a| o[(a, a)]).collect(),
+        first_mode_mean_overlap: mean_overlap(&first, &axes.mean.add_scalar(-centre)),
+        first_mode_raw_mean_overlap: mean_overlap(&first, &axes.mean),
+    })
+}
+
+fn open_input(input: &Path) -> Result<(Source, AnyRbm<f64>, Option<TrainConfig>)> {
+    if input.is_dir() {
+        let run = RunSpectrum::load(input)?;
+        let model_path = ["model.npz", "checkpoint.npz"]
+            .iter()
+            .map(|f| input.join(f))
+            .find(|p| p.exists())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "RUN_DIR",
+                    input.display(),
+                    "has neither model.npz nor checkpoint.npz",
+                )
+            })?;
+        let model = load_model(&model_path)?;
+        let config_path = input.join("config.toml");
+        let config = if config_path.exists() {
+            Some(TrainConfig::from_toml_file(&config_path)?)
+        } else {
+            None
+        };
+        Ok((Source::Run(run), model, config))
+    } else {
+        let model = load_model(input)?;
+        let w = model.weights().clone();
+        let (left, values, _) = crate::linalg::thin_svd(&w)?;
+        let n = w.len() as f64;
+        let mean = w.iter().sum::<f64>() / n;
+        let variance = w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        let record = SpectrumRecord {
+            step: 0,
+            epoch: 0,
+            weight_mean: mean,
+            weight_variance: variance,
+            svd_seconds: 0.0,
+            singular_values: values,
+        };
+        let k = left.ncols().min(20);
+        let left = left.columns(0, k).clone_owned();
+        Ok((Source::Model(Box::new((record, left))), model, None))
+    }
+}
+
+fn load_data(
+    config: Option<&TrainConfig>,
+    options: &SpectrumOptions,
+    model: &AnyRbm<f64>,
+) -> Result<Dataset> {
+    let mut c = config.cloned().unwrap_or_default();
+    match (&options.dataset, config) {
+        (Some(d), _) => c.dataset = d.clone(),
+        (None, Some(_)) => {}
+        (None, None) => {
+            return Err(Error::invalid(
+                "--dataset",
+                "",
+                "a model file has no run configuration: pass --dataset to compare with data",
+            ))
+        }
+    }
+    if options.data.is_some() {
+        c.data = options.data.clone();
+    }
+    c.visible_type = model.visible().name().to_string();
+    let d = c.load_dataset()?;
+    if d.samples.ncols() != model.n_visible() {
+        return Err(Error::shape(
+            "dataset",
+            format!("{} features (the model's visible units)", model.n_visible()),
+            format!("{}", d.samples.ncols()),
+        ));
+    }
+    Ok(d)
+}
