@@ -111,3 +111,80 @@ fn rank_one_spike_leaves_the_bulk_where_predicted() {
         assert!(top < 1.02 * edge, "θ = 0.15: {top} vs edge {edge}");
     }
 }
+
+/// A run of planted spikes on fixed noise: W(t) = X + Σ_a θ_a(t) u_a v_aᵀ, recorded by the
+/// tracker at steps 0..=steps; `theta(a, t)` gives the spike strengths.
+fn synthetic_run(
+    dir: &std::path::Path,
+    steps: u64,
+    theta: impl Fn(usize, u64) -> f64,
+) -> rbmdyn::spectral::dynamics::RunSpectrum {
+    use rbmdyn::training::{Cadence, SpectrumTracker};
+    let (nv, nh, std) = (200, 120, 0.05);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let mut g = || -> f64 { StandardNormal.sample(&mut rng) };
+    let noise = DMatrix::from_fn(nv, nh, |_, _| std * g());
+    let mut unit = |n: usize| {
+        let v = DVector::from_fn(n, |_, _| g());
+        v.normalize()
+    };
+    let modes: Vec<(DVector<f64>, DVector<f64>)> = (0..3).map(|_| (unit(nv), unit(nh))).collect();
+    let mut tracker = SpectrumTracker::new(dir, Cadence::Never, 10);
+    for t in 0..=steps {
+        let mut w = noise.clone();
+        for (a, (u, v)) in modes.iter().enumerate() {
+            w += theta(a, t) * u * v.transpose();
+        }
+        let rbm = Rbm::new(w, DVector::zeros(nv), DVector::zeros(nh), Binary, Binary).unwrap();
+        // one "epoch" per step, so epochs are steps
+        tracker.record(&rbm, t, t as usize).unwrap();
+    }
+    rbmdyn::spectral::dynamics::RunSpectrum::load(dir).unwrap()
+}
+
+#[test]
+fn outliers_hierarchy_and_cutoff_of_a_synthetic_run() {
+    use rbmdyn::spectral::dynamics::{analyse, hierarchy};
+    use rbmdyn::spectral::FitOptions;
+    // the bulk edge is 0.05(√200 + √120) = 1.25; the spike threshold σ(NvNh)^{1/4} = 0.62
+    let threshold = 0.05 * (200.0f64 * 120.0).powf(0.25);
+    // mode a switches on at step 2 + 3a and grows: spikes of 0 below, then 3θ_c·(1 + 0.5·age)
+    let growing = |a: usize, t: u64| {
+        let start = 2 + 3 * a as u64;
+        if t < start {
+            0.0
+        } else {
+            threshold * (3.0 + 1.5 * (t - start) as f64) * (1.0 - 0.1 * a as f64)
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = synthetic_run(dir.path(), 12, growing);
+    let (points, _) = analyse(&run, 1.0, &FitOptions::default()).unwrap();
+    let counts: Vec<usize> = points.iter().map(|p| p.outliers).collect();
+    // 0 outliers before step 2, then one more at steps 2, 5 and 8
+    assert_eq!(
+        counts,
+        vec![0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
+        "{counts:?}"
+    );
+    let h = hierarchy(&run, &points).unwrap();
+    let emerged: Vec<(usize, f64)> = h.emergence.clone();
+    assert_eq!(emerged, vec![(1, 2.0), (2, 5.0), (3, 8.0)], "{h:?}");
+    assert_eq!((h.pairs, h.concordant), (3, 3));
+
+    // the same spikes, but mode 3 (last to emerge) grows fast and ends on top: discordant
+    let overtaking = |a: usize, t: u64| {
+        let base = growing(a, t);
+        if a == 2 && base > 0.0 {
+            base * 4.0
+        } else {
+            base
+        }
+    };
+    let dir2 = tempfile::tempdir().unwrap();
+    let run2 = synthetic_run(dir2.path(), 12, overtaking);
+    let (points2, _) = analyse(&run2, 1.0, &FitOptions::default()).unwrap();
+    let h2 = hierarchy(&run2, &points2).unwrap();
+    assert_eq!(h2.pairs, 3, "{h2:?}");
+    assert_eq!(h2.concordant, 1, "{h2:?}");
+}

@@ -454,26 +454,39 @@ fn likelihood_monitor_uses_exact_ln_z_when_cheap_and_ais_otherwise() {
     assert!(LikelihoodMonitor::new(0, data, None, LogZOptions::default(), 0, None).is_err());
 }
 
-#[test]
-fn training_run_writes_likelihood_csv() {
+/// Samples of a fixed 10×6 teacher and the configuration of a small PCD run on them.
+fn small_run(samples: usize) -> (rbmdyn::data::Dataset, rbmdyn::experiment::TrainConfig) {
     use rbmdyn::data::{Dataset, Encoding};
-    use rbmdyn::experiment::{train_on, RunOptions, TrainConfig};
     let teacher = random_rbm(10, 6, 1.5, 0.5, 3, Binary, Binary);
-    let ds =
-        Dataset::from_matrix("teacher", teacher_data(&teacher, 400, 4), Encoding::Binary).unwrap();
-    let cfg = TrainConfig {
+    let ds = Dataset::from_matrix(
+        "teacher",
+        teacher_data(&teacher, samples, 4),
+        Encoding::Binary,
+    )
+    .unwrap();
+    let cfg = rbmdyn::experiment::TrainConfig {
         dataset: "file:synthetic".into(),
         hidden: 6,
         chains: 20,
         batch_size: 20,
         learning_rate: 0.05,
+        ..Default::default()
+    };
+    (ds, cfg)
+}
+
+#[test]
+fn training_run_writes_likelihood_csv() {
+    use rbmdyn::experiment::{train_on, RunOptions, TrainConfig};
+    let (ds, base) = small_run(400);
+    let cfg = TrainConfig {
         epochs: 3,
         precision: "f64".into(),
         visible_bias_init: "zero".into(),
         checkpoints_per_decade: 0,
         likelihood_every: 1,
         likelihood_samples: 400,
-        ..TrainConfig::default()
+        ..base
     };
     let dir = tempfile::tempdir().unwrap();
     let summary = train_on(&cfg, &ds, dir.path(), &RunOptions::default()).unwrap();
@@ -489,4 +502,27 @@ fn training_run_writes_likelihood_csv() {
             m.log_likelihood
         );
     }
+}
+
+#[test]
+fn finished_runs_are_reused_only_for_the_same_configuration() {
+    use rbmdyn::experiment::{train_or_reuse, RunOptions, TrainConfig};
+    let (ds, base) = small_run(200);
+    let cfg = TrainConfig {
+        epochs: 2,
+        checkpoints_per_decade: 0,
+        ..base
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (first, reused) = train_or_reuse(&cfg, &ds, dir.path(), &RunOptions::default()).unwrap();
+    assert!(!reused);
+    let (again, reused) = train_or_reuse(&cfg, &ds, dir.path(), &RunOptions::default()).unwrap();
+    assert!(reused);
+    assert_eq!(first.model, again.model);
+    assert_eq!(first.metrics.len(), again.metrics.len());
+    // another seed: trained again, different numbers
+    let other = TrainConfig { seed: 9, ..cfg };
+    let (third, reused) = train_or_reuse(&other, &ds, dir.path(), &RunOptions::default()).unwrap();
+    assert!(!reused);
+    assert_ne!(third.model, first.model);
 }

@@ -23,8 +23,10 @@
 //! * **Hierarchy** (Fissore §II.C: "the first outliers are never overcome by the newly
 //!   extracted σ"): modes are followed from save to save by their left singular vectors
 //!   (greedy maximal $|u_\alpha(t)\cdot u_\beta(t')|$); each followed mode has an emergence time
-//!   (first save at which it is an outlier). The check counts pairs of modes that emerged at
-//!   different times and whose singular values at the end are ordered like their emergence
+//!   (first save at which it is an outlier). A mode entering the saved top K already as an
+//!   outlier emerged at that save, unless the previous save had outliers beyond the top K (then
+//!   its emergence is unknown and it is left out). The check counts pairs of modes that emerged
+//!   at different times and whose singular values at the end are ordered like their emergence
 //!   (earlier ⇒ larger) ([`hierarchy`]).
 
 use super::fit::{fit_marchenko_pastur, FitOptions, MarchenkoPasturFit};
@@ -227,11 +229,50 @@ pub fn analyse(
     let mut points = Vec::with_capacity(run.records.len());
     let mut fits = Vec::with_capacity(run.records.len());
     for r in &run.records {
-        let fit = fit_marchenko_pastur(&r.singular_values, nv, nh, options)?;
+        let fit = fit_or_moments(&r.singular_values, nv, nh, options)?;
         points.push(point_of(r, &fit, steps_per_epoch));
         fits.push(fit);
     }
     Ok((points, fits))
+}
+
+/// [`fit_marchenko_pastur`], or, for spectra it cannot fit (fewer than
+/// [`super::fit::MIN_BULK`] non-zero values: very small models), the law with the moment
+/// estimate $\hat\sigma^2 = \overline{s^2}/N$ and $q = n/N$, no outliers and a NaN KS statistic.
+///
+/// # Errors
+/// Malformed values (non-finite, negative, not descending, wrong count).
+pub fn fit_or_moments(
+    singular_values: &[f64],
+    rows: usize,
+    cols: usize,
+    options: &FitOptions,
+) -> Result<MarchenkoPasturFit> {
+    match fit_marchenko_pastur(singular_values, rows, cols, options) {
+        Ok(fit) => Ok(fit),
+        Err(e) => {
+            let n = singular_values.len();
+            let big = rows.max(cols) as f64;
+            let mean = singular_values.iter().map(|s| s * s).sum::<f64>() / (n as f64 * big);
+            if n == 0 || n != rows.min(cols) || !(mean > 0.0 && mean.is_finite()) {
+                return Err(e);
+            }
+            let law = super::MarchenkoPastur::new(mean, n as f64 / big)?;
+            let (_, hi) = law.edges();
+            Ok(MarchenkoPasturFit {
+                law,
+                ks_statistic: f64::NAN,
+                p_value: f64::NAN,
+                bulk_count: n,
+                outliers: Vec::new(),
+                zero_count: 0,
+                margin: f64::NAN,
+                upper_singular_edge: (hi * big).sqrt(),
+                iterations: 0,
+                converged: false,
+            })
+        }
+    }
 }
 
 /// The analysis of one spectrum given its fit.
@@ -341,6 +382,7 @@ pub fn hierarchy(run: &RunSpectrum, points: &[SpectrumPoint]) -> Result<Hierarch
     }
     let mut tracks: Vec<Track> = Vec::new();
     let mut previous: Option<DMatrix<f64>> = None;
+    let mut previous_outliers = 0;
     let mut lost = 0;
     for p in points {
         let (left, _) = run.vectors(p.step)?;
@@ -382,13 +424,16 @@ pub fn hierarchy(run: &RunSpectrum, points: &[SpectrumPoint]) -> Result<Hierarch
                         lost += 1;
                     }
                 }
-                // vectors not matched start new tracks (modes entering the top K)
+                // vectors not matched start new tracks (modes entering the top K). One that is
+                // already an outlier emerged now, unless the previous save had outliers beyond
+                // the saved top K (it may have been one of them)
+                let hidden_outliers = previous_outliers >= k;
                 for (b, _) in taken.iter().enumerate().filter(|(_, &t)| !t) {
                     tracks.push(Track {
                         index: b,
                         emerged: None,
                         alive: true,
-                        unknown_emergence: b < p.outliers,
+                        unknown_emergence: b < p.outliers && hidden_outliers,
                     });
                 }
             }
@@ -399,6 +444,7 @@ pub fn hierarchy(run: &RunSpectrum, points: &[SpectrumPoint]) -> Result<Hierarch
             }
         }
         previous = Some(left);
+        previous_outliers = p.outliers;
     }
     let mut emergence: Vec<(usize, f64)> = tracks
         .iter()
@@ -448,6 +494,17 @@ mod tests {
         assert_eq!(c.rank, 12);
         assert!((c.head_slope + 0.2).abs() < 1e-9 && (c.tail_slope + 2.0).abs() < 1e-9);
         assert!(rank_cutoff(&s, 4).is_none());
+    }
+
+    #[test]
+    fn spectra_too_small_to_fit_fall_back_to_moments() {
+        // 12×3: three singular values, fewer than the fit needs
+        let s = [3.0, 2.0, 1.0];
+        let fit = fit_or_moments(&s, 12, 3, &FitOptions::default()).unwrap();
+        assert!((fit.law.variance() - 14.0 / 36.0).abs() < 1e-15);
+        assert!((fit.law.ratio() - 0.25).abs() < 1e-15 && fit.outliers.is_empty());
+        assert!(fit.p_value.is_nan());
+        assert!(fit_or_moments(&[1.0, f64::NAN, 0.5], 12, 3, &FitOptions::default()).is_err());
     }
 
     #[test]

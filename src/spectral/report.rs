@@ -16,10 +16,10 @@
 
 use super::alignment::{mean_overlap, overlap_matrix, subspace_overlap, PrincipalAxes};
 use super::dynamics::{
-    analyse, hierarchy, point_of, stopping_signal, Hierarchy, RunSpectrum, SpectrumPoint,
-    StoppingSignal,
+    analyse, fit_or_moments, hierarchy, point_of, stopping_signal, Hierarchy, RunSpectrum,
+    SpectrumPoint, StoppingSignal,
 };
-use super::fit::{fit_marchenko_pastur, FitOptions};
+use super::fit::FitOptions;
 use super::reconstruction::{reconstruction_study, ReconstructionStudy};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -156,7 +156,7 @@ pub fn spectrum_report(
     let (points, fits) = match &source {
         Source::Run(run) => analyse(run, steps_per_epoch, &options.fit)?,
         Source::Model(m) => {
-            let fit = fit_marchenko_pastur(&m.0.singular_values, shape.0, shape.1, &options.fit)?;
+            let fit = fit_or_moments(&m.0.singular_values, shape.0, shape.1, &options.fit)?;
             (vec![point_of(&m.0, &fit, steps_per_epoch)], vec![fit])
         }
     };

@@ -2,7 +2,7 @@
 
 use super::mnist_samples::{median, nearest_hamming};
 use crate::error::Result;
-use crate::experiment::{train_on, RunOptions, RunSummary, TrainConfig};
+use crate::experiment::{train_or_reuse, RunOptions, RunSummary, TrainConfig};
 use crate::rbm::AnyRbm;
 use crate::sampling::{run_chains, ChainState};
 use crate::units::sigmoid;
@@ -129,8 +129,9 @@ impl ValidationCase for MnistPcdVersusEmf {
             resume: false,
         };
         let runs = ctx.out_dir.join("runs");
-        let pcd = train_on(&pcd_cfg, &train_set, &runs.join("mnist-pcd-30"), &options)?;
-        let emf = train_on(&emf_cfg, &train_set, &runs.join("mnist-emf-30"), &options)?;
+        // finished runs of the same configuration are reused (reproducible from config + seed)
+        let (pcd, _) = train_or_reuse(&pcd_cfg, &train_set, &runs.join("mnist-pcd-30"), &options)?;
+        let (emf, _) = train_or_reuse(&emf_cfg, &train_set, &runs.join("mnist-emf-30"), &options)?;
         let t_eff = |s: &RunSummary| -> Vec<f64> {
             s.metrics
                 .iter()

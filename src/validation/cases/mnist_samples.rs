@@ -1,7 +1,7 @@
 //! An MNIST PCD run (Fissore 2017 settings) gives digit-like samples.
 
 use crate::error::Result;
-use crate::experiment::{train_on, RunOptions, TrainConfig};
+use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
 use crate::linalg::{matmul, Op};
 use crate::sampling::{run_chains, ChainState};
 use crate::validation::plots::{image_grid, line_chart, Series};
@@ -77,7 +77,8 @@ impl ValidationCase for MnistPcdSamples {
         let run_dir = ctx.out_dir.join("runs").join("mnist-pcd");
         // One load serves training and the nearest-neighbour reference set.
         let train_set = config.load_dataset()?;
-        let summary = train_on(
+        // a finished run of the same configuration is reused (reproducible from config + seed)
+        let (summary, _) = train_or_reuse(
             &config,
             &train_set,
             &run_dir,
