@@ -227,11 +227,7 @@ pub fn spectrum_report(
         let last = summary.points.last().map_or(0, |p| p.step);
         let left = source.left(last)?;
         let images: Vec<Vec<f64>> = (0..left.ncols().min(10))
-            .map(|a| {
-                let u = left.column(a);
-                let scale = u.amax().max(1e-300);
-                u.iter().map(|x| 0.5 + 0.5 * x / scale).collect()
-            })
+            .map(|a| mode_image(left.column(a).iter().copied().collect()))
             .collect();
         image_grid(&out.join("modes.png"), &images, shape2, 5, 4)?;
         figures.push("modes.png".into());
@@ -248,6 +244,26 @@ pub(crate) type LeftAt<'a> = Box<dyn Fn(u64) -> Result<DMatrix<f64>> + 'a>;
 
 fn source_left(source: &Source) -> LeftAt<'_> {
     Box::new(move |step| source.left(step))
+}
+
+/// A singular vector as an image: stretched to [0, 1] between its extremes, with its sign
+/// (arbitrary in an SVD) chosen so that the median pixel lies in the lighter half: the
+/// background is light, as in Fissore's figures (and $\bar x - \frac12$ looks like $\bar x$).
+fn mode_image(mut u: Vec<f64>) -> Vec<f64> {
+    let mut sorted = u.clone();
+    sorted.sort_by(f64::total_cmp);
+    let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
+    let median = sorted[sorted.len() / 2];
+    if median > 0.5 * (lo + hi) {
+        u.iter_mut().for_each(|x| *x = -*x);
+    }
+    let (lo, hi) = u
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let width = (hi - lo).max(1e-300);
+    u.iter().map(|x| (x - lo) / width).collect()
 }
 
 fn square_shape(n: usize) -> Option<(usize, usize)> {

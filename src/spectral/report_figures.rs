@@ -45,8 +45,9 @@ fn picks(epochs: &[f64], targets: &[f64], with_first: bool) -> Vec<usize> {
     out
 }
 
-/// Histogram of `values` on `bins` equal bins over `[lo, hi]` as a step curve of densities.
-fn density_steps(values: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<(f64, f64)> {
+/// Histogram of `values` on `bins` equal bins over `[lo, hi]` as a step curve of densities,
+/// normalised by `total` values (so values outside the range count in the normalisation).
+fn density_steps(values: &[f64], total: usize, lo: f64, hi: f64, bins: usize) -> Vec<(f64, f64)> {
     let width = (hi - lo) / bins as f64;
     let mut counts = vec![0usize; bins];
     for &v in values {
@@ -54,7 +55,7 @@ fn density_steps(values: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<(f64, f64
             counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
         }
     }
-    let norm = values.len().max(1) as f64 * width;
+    let norm = total.max(1) as f64 * width;
     let mut pts = Vec::with_capacity(2 * bins);
     for (b, &c) in counts.iter().enumerate() {
         let d = c as f64 / norm;
@@ -199,7 +200,10 @@ pub(crate) fn spectrum_figures(
             "λ",
             "density",
             &[
-                series("histogram (all values)", density_steps(&bulk, 0.0, top, 60)),
+                series(
+                    "histogram (all values)",
+                    density_steps(&bulk, lambdas.len(), 0.0, top, 60),
+                ),
                 series("fitted Marchenko–Pastur", grid),
             ],
             false,
@@ -267,7 +271,7 @@ pub(crate) fn spectrum_figures(
         "W_ij",
         "density (log)",
         &[
-            series("histogram", density_steps(&w, lo, hi, 120)),
+            series("histogram", density_steps(&w, w.len(), lo, hi, 120)),
             series("Gaussian, same mean and variance", gauss),
         ],
         false,
