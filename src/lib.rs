@@ -30,6 +30,7 @@
 //! The training path (parameters, chains, estimators) is generic over the float type
 //! ([`linalg::Float`]: `f32` or `f64`); exact enumeration, statistics and validation work in `f64`.
 
+pub mod analytic;
 pub mod data;
 pub mod error;
 pub mod experiment;

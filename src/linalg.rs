@@ -189,7 +189,9 @@ pub fn singular_values(m: &DMatrix<f64>) -> crate::Result<Vec<f64>> {
 }
 
 /// Thin SVD `m = U diag(s) Vᵀ` (faer, f64): `U` is `rows × k`, `V` is `cols × k`,
-/// `k = min(rows, cols)`, `s` descending.
+/// `k = min(rows, cols)`, `s` descending. The sign of each pair `(u_α, v_α)` is fixed by making
+/// the entry of `u_α` with the largest magnitude positive (`theory/README.md`), so saved
+/// vectors do not flip between saves for no reason.
 ///
 /// # Errors
 /// [`crate::Error::NonFinite`] if the SVD does not converge (non-finite entries).
@@ -201,11 +203,20 @@ pub fn thin_svd(m: &DMatrix<f64>) -> crate::Result<(DMatrix<f64>, Vec<f64>, DMat
     let (u, v) = (svd.U(), svd.V());
     let k = m.nrows().min(m.ncols());
     let s: Vec<f64> = (0..k).map(|i| svd.S().column_vector()[i]).collect();
-    Ok((
-        DMatrix::from_fn(m.nrows(), k, |i, j| u[(i, j)]),
-        s,
-        DMatrix::from_fn(m.ncols(), k, |i, j| v[(i, j)]),
-    ))
+    let mut left = DMatrix::from_fn(m.nrows(), k, |i, j| u[(i, j)]);
+    let mut right = DMatrix::from_fn(m.ncols(), k, |i, j| v[(i, j)]);
+    for a in 0..k {
+        let col = left.column(a);
+        let big =
+            col.iter()
+                .copied()
+                .fold(0.0_f64, |acc, x| if x.abs() > acc.abs() { x } else { acc });
+        if big < 0.0 {
+            left.column_mut(a).neg_mut();
+            right.column_mut(a).neg_mut();
+        }
+    }
+    Ok((left, s, right))
 }
 
 /// Eigen-decomposition of a symmetric matrix `m = Q diag(λ) Qᵀ` (faer, f64, lower triangle

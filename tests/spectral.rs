@@ -25,6 +25,12 @@ fn svd_is_ordered_orthonormal_and_reconstructs_w_over_many_seeds() {
         assert!((s.left.transpose() * &s.left - &eye).amax() < 1e-12);
         assert!((s.right.transpose() * &s.right - &eye).amax() < 1e-12);
         assert!((s.reconstruct(k) - rbm.weights()).amax() < 1e-12);
+        // sign convention: the largest-magnitude entry of each u_α is positive
+        for a in 0..k {
+            let col = s.left.column(a);
+            let i = col.iamax();
+            assert!(col[i] > 0.0, "mode {a}: {}", col[i]);
+        }
         // Σ σ² = ‖W‖_F²
         let sum: f64 = s.singular_values.iter().map(|x| x * x).sum();
         assert!((sum - rbm.weights().norm_squared()).abs() < 1e-10 * sum);
