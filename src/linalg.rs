@@ -207,10 +207,10 @@ pub fn thin_svd(m: &DMatrix<f64>) -> crate::Result<(DMatrix<f64>, Vec<f64>, DMat
     let mut right = DMatrix::from_fn(m.ncols(), k, |i, j| v[(i, j)]);
     for a in 0..k {
         let col = left.column(a);
-        let big =
-            col.iter()
-                .copied()
-                .fold(0.0_f64, |acc, x| if x.abs() > acc.abs() { x } else { acc });
+        let big = col
+            .iter()
+            .copied()
+            .fold(0.0_f64, |acc, x| if x.abs() > acc.abs() { x } else { acc });
         if big < 0.0 {
             left.column_mut(a).neg_mut();
             right.column_mut(a).neg_mut();

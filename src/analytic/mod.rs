@@ -6,8 +6,11 @@
 //! Dormand–Prince 5(4)) into a [`ode::Trajectory`]. A new toy model is one new file
 //! (`notes/adding-a-toy-model.md`).
 
+pub mod command;
 pub mod curie_weiss;
+pub mod linear_regime;
 pub mod ode;
+pub mod two_patterns;
 
 use nalgebra::DVector;
 
