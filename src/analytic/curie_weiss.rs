@@ -247,6 +247,109 @@ impl AnalyticModel for GaussianHiddenReduced {
     }
 }
 
+/// Quadrature points of the τ integral in [`GaussianHiddenFull`]: trapezoid on a uniform grid,
+/// exponentially accurate for this smooth, fast-decaying integrand.
+const TAU_POINTS: usize = 1201;
+
+/// The full $N$-vector gradient flow of one Gaussian hidden unit on Curie–Weiss data
+/// (theory file prediction 6), exact at finite $N$:
+/// $\dot w_i = \frac1N\sum_j(\langle s_is_j\rangle_{\rm data} - \langle s_is_j\rangle_{\rm model})w_j$
+/// with $\langle s_is_j\rangle_{\rm data} = \delta_{ij} + (1-\delta_{ij})\xi_i\xi_j c_N$ and
+/// $\langle s_is_j\rangle_{\rm model} = E_\tau[\tanh(w_i\tau)\tanh(w_j\tau)]$ ($i \ne j$), the
+/// $\tau$-density being $\propto e^{-N\tau^2/2 + \sum_k \ln\cosh(w_k\tau)}$ (a 1-D integral, by
+/// the trapezoid rule on $|\tau| \le 4$).
+#[derive(Clone, Debug)]
+pub struct GaussianHiddenFull {
+    /// The teacher's pattern ($\pm1$).
+    pub pattern: Vec<f64>,
+    /// $w(0)$.
+    pub w0: Vec<f64>,
+    c_n: f64,
+}
+
+impl GaussianHiddenFull {
+    /// The flow for a teacher at `beta` with `pattern`, from `w0` (same length).
+    ///
+    /// # Errors
+    /// Lengths differ or are below 2; bad `beta`.
+    pub fn new(beta: f64, pattern: Vec<f64>, w0: Vec<f64>) -> Result<Self> {
+        if pattern.len() != w0.len() || pattern.len() < 2 {
+            return Err(Error::invalid(
+                "w0",
+                format!("{} entries", w0.len()),
+                format!(
+                    "must match the pattern's {} entries (at least 2)",
+                    pattern.len()
+                ),
+            ));
+        }
+        let c_n = CurieWeiss::new(pattern.len(), beta)?.pair_correlation();
+        Ok(GaussianHiddenFull { pattern, w0, c_n })
+    }
+
+    /// The finite-$N$ data correlation $c_N$.
+    pub fn pair_correlation(&self) -> f64 {
+        self.c_n
+    }
+}
+
+impl AnalyticModel for GaussianHiddenFull {
+    fn name(&self) -> &'static str {
+        "cw-gaussian-full"
+    }
+    fn initial_state(&self) -> DVector<f64> {
+        DVector::from_column_slice(&self.w0)
+    }
+    fn rhs(&self, _t: f64, w: &DVector<f64>, dw: &mut DVector<f64>) {
+        let n = w.len();
+        let nf = n as f64;
+        let xi = &self.pattern;
+        let xw: f64 = xi.iter().zip(w.iter()).map(|(a, b)| a * b).sum();
+        // model: (1/N)[w_i + E_τ[tanh(w_iτ)(S(τ) − tanh(w_iτ)w_i)]], S(τ) = Σ_j tanh(w_jτ)w_j
+        let limit = 4.0;
+        let h = 2.0 * limit / (TAU_POINTS - 1) as f64;
+        let log_weights: Vec<f64> = (0..TAU_POINTS)
+            .map(|k| {
+                let tau = -limit + h * k as f64;
+                -nf * tau * tau / 2.0
+                    + w.iter()
+                        .map(|&wk| {
+                            let x = (wk * tau).abs();
+                            x + (-2.0 * x).exp().ln_1p() - std::f64::consts::LN_2
+                        })
+                        .sum::<f64>()
+            })
+            .collect();
+        let top = log_weights
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let weights: Vec<f64> = log_weights.iter().map(|l| (l - top).exp()).collect();
+        let norm: f64 = weights.iter().sum();
+        let mut model = vec![0.0; n];
+        let mut th = vec![0.0; n];
+        for (k, &pk) in weights.iter().enumerate() {
+            if pk < 1e-300 {
+                continue;
+            }
+            let tau = -limit + h * k as f64;
+            let mut sum = 0.0;
+            for (t, &wi) in th.iter_mut().zip(w.iter()) {
+                *t = (wi * tau).tanh();
+                sum += *t * wi;
+            }
+            let pk = pk / norm;
+            for i in 0..n {
+                model[i] += pk * th[i] * (sum - th[i] * w[i]);
+            }
+        }
+        for i in 0..n {
+            let data = w[i] + self.c_n * xi[i] * (xw - xi[i] * w[i]);
+            dw[i] = (data - (w[i] + model[i])) / nf;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,5 +479,51 @@ mod tests {
             let (mean, se) = crate::stats::mean_and_standard_error(&vals);
             assert!((mean - exact).abs() < 4.0 * se, "{mean} ± {se} vs {exact}");
         }
+    }
+
+    #[test]
+    fn full_flow_grows_at_the_finite_n_rate_and_orders_prediction_6() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        let n = 100;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let xi: Vec<f64> = (0..n)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let normal = Normal::new(0.0, 0.01).unwrap();
+        let w0: Vec<f64> = (0..n).map(|_| normal.sample(&mut rng)).collect();
+        let model = GaussianHiddenFull::new(1.5, xi.clone(), w0).unwrap();
+        assert!((model.pair_correlation() - 0.721738).abs() < 1e-6);
+        let mut times: Vec<f64> = (0..=20).map(|k| 0.5 + 0.1 * k as f64).collect();
+        times.insert(0, 0.0);
+        times.push(30.0);
+        let traj = dopri5(&model, &times, &Dopri5Options::default()).unwrap();
+        let u_of = |y: &[f64]| -> f64 {
+            y.iter().zip(&xi).map(|(a, b)| a * b).sum::<f64>() / (n as f64).sqrt()
+        };
+        // slope of ln|U_ξ| on [0.5, 2.5]: 0.714520 within 0.5 % (the theory file's tolerance)
+        let xs: Vec<f64> = times[1..22].to_vec();
+        let ys: Vec<f64> = traj.states[1..22]
+            .iter()
+            .map(|y| u_of(y).abs().ln())
+            .collect();
+        let (mx, my) = (xs.iter().sum::<f64>() / 21.0, ys.iter().sum::<f64>() / 21.0);
+        let slope = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| (x - mx) * (y - my))
+            .sum::<f64>()
+            / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>();
+        assert!((slope / 0.714520 - 1.0).abs() < 0.005, "slope {slope}");
+        // ordered at t = 30: |u·ŵ| > 0.999 and ‖w‖/√N = √1.5 within 1e-5
+        let w = traj.states.last().unwrap();
+        let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let overlap = u_of(w).abs() / norm;
+        assert!(overlap > 0.999, "overlap {overlap}");
+        assert!(
+            (norm / (n as f64).sqrt() - 1.224745).abs() < 1e-5,
+            "{}",
+            norm / 10.0
+        );
     }
 }
