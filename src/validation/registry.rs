@@ -20,6 +20,7 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::AisBracketRandomModels),
         Box::new(cases::SpectrumInitMarchenkoPastur),
         Box::new(cases::PlantedModesLearnt),
+        Box::new(cases::TwoPatternsPhaseDiagram),
         Box::new(cases::MnistPcdSamples),
         Box::new(cases::MnistPcdVersusEmf),
         Box::new(cases::MnistModesFollowPca),

@@ -10,6 +10,7 @@ mod mnist_spectrum;
 mod pcd_likelihood;
 mod spectrum_init;
 mod spectrum_planted;
+mod two_patterns;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
@@ -24,6 +25,7 @@ pub use mnist_spectrum::{
 pub use pcd_likelihood::PcdRaisesLikelihood;
 pub use spectrum_init::SpectrumInitMarchenkoPastur;
 pub use spectrum_planted::PlantedModesLearnt;
+pub use two_patterns::TwoPatternsPhaseDiagram;
 
 use crate::error::Result;
 use crate::rbm::Rbm;
