@@ -134,6 +134,22 @@ pub fn log_log_slope(x: &[f64], y: &[f64]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
+/// Least-squares slope $b$ of $y = a + bx$ and its standard error
+/// $\sqrt{\mathrm{RSS}/((n-2)S_{xx})}$ (NaN with fewer than 3 points).
+pub fn least_squares_slope(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let b = sxy / sxx;
+    let rss: f64 = x
+        .iter()
+        .zip(y)
+        .map(|(a, c)| (c - my - b * (a - mx)).powi(2))
+        .sum();
+    (b, (rss / (n - 2.0) / sxx).sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +214,17 @@ mod tests {
         let t = chi_square_test(&[50, 48, 1, 1], &[0.5, 0.48, 0.01, 0.01]).unwrap();
         assert_eq!(t.bins, 2); // 100·0.02 = 2 < 5: the pool is dropped too
         assert!(chi_square_test(&[1, 2], &[0.5, 0.4]).is_err());
+    }
+
+    #[test]
+    fn least_squares_slope_of_a_line_and_of_known_residuals() {
+        let x = [0.0, 1.0, 2.0, 3.0];
+        let (b, se) = super::least_squares_slope(&x, &[1.0, 3.0, 5.0, 7.0]);
+        assert!((b - 2.0).abs() < 1e-15 && se.abs() < 1e-15);
+        // residuals +1, −1, −1, +1 around y = 2x: slope still 2, RSS = 4, Sxx = 5,
+        // se = sqrt(4 / (2 · 5))
+        let (b, se) = super::least_squares_slope(&x, &[1.0, 1.0, 3.0, 7.0]);
+        assert!((b - 2.0).abs() < 1e-12, "{b}");
+        assert!((se - (0.4f64).sqrt()).abs() < 1e-12, "{se}");
     }
 }

@@ -21,6 +21,7 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::SpectrumInitMarchenkoPastur),
         Box::new(cases::PlantedModesLearnt),
         Box::new(cases::TwoPatternsPhaseDiagram),
+        Box::new(cases::CwGaussianExactTraining),
         Box::new(cases::MnistPcdSamples),
         Box::new(cases::MnistPcdVersusEmf),
         Box::new(cases::MnistModesFollowPca),

@@ -194,21 +194,6 @@ impl ValidationCase for MnistModesFollowPca {
     }
 }
 
-/// Least-squares slope of `y` on `x` and its standard error.
-fn slope_with_error(x: &[f64], y: &[f64]) -> (f64, f64) {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let b = sxy / sxx;
-    let rss: f64 = x
-        .iter()
-        .zip(y)
-        .map(|(a, c)| (c - my - b * (a - mx)).powi(2))
-        .sum();
-    (b, (rss / (n - 2.0) / sxx).sqrt())
-}
-
 /// The rank-plot cutoff grows fast, then slowly (a stopping signal).
 pub struct MnistCutoffSlows;
 
@@ -237,7 +222,7 @@ impl ValidationCase for MnistCutoffSlows {
         let lx: Vec<f64> = g.iter().map(|p| p.0.ln()).collect();
         let ly: Vec<f64> = g.iter().map(|p| p.1.ln()).collect();
         let (slope, se) = if g.len() >= 3 {
-            slope_with_error(&lx, &ly)
+            crate::stats::least_squares_slope(&lx, &ly)
         } else {
             (f64::NAN, f64::NAN)
         };

@@ -1,6 +1,7 @@
 //! The validation cases, one file each, and the helpers they share.
 
 mod ais;
+mod cw_gaussian;
 mod exact_gradient_fd;
 mod gibbs_chi2;
 mod mean_field;
@@ -13,6 +14,7 @@ mod spectrum_planted;
 mod two_patterns;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
+pub use cw_gaussian::CwGaussianExactTraining;
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
 pub use gibbs_chi2::GibbsChiSquare;
 pub use mean_field::{MeanFieldErrorOrders, TapDivergenceReported, TapFixedPoints};
