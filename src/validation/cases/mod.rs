@@ -14,7 +14,7 @@ mod spectrum_planted;
 mod two_patterns;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
-pub use cw_gaussian::CwGaussianExactTraining;
+pub use cw_gaussian::{CwGaussianExactTraining, CwGaussianPcdTraining};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
 pub use gibbs_chi2::GibbsChiSquare;
 pub use mean_field::{MeanFieldErrorOrders, TapDivergenceReported, TapFixedPoints};
