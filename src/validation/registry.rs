@@ -24,6 +24,7 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::CwGaussianExactTraining),
         Box::new(cases::CwGaussianPcdTraining),
         Box::new(cases::CwBinaryHiddenAlpha),
+        Box::new(cases::CwBinaryHiddenAlphaFull),
         Box::new(cases::MnistPcdSamples),
         Box::new(cases::MnistPcdVersusEmf),
         Box::new(cases::MnistModesFollowPca),

@@ -18,10 +18,35 @@ use crate::validation::{CaseOutcome, Claim, ValidationCase, ValidationContext};
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 
-/// Case id (figure names derive from it).
-pub(super) const ID: &str = "cw-binary-hidden-alpha";
-/// Visible units.
-pub(super) const N: usize = 100;
+/// One size of the comparison.
+pub(super) struct Setting {
+    /// Case id (figure and run names derive from it).
+    pub(super) id: &'static str,
+    /// Visible units N.
+    pub(super) n: usize,
+    /// Learning time simulated.
+    pub(super) t_end: f64,
+    /// Spectrum saves per decade of updates.
+    pub(super) saves_per_decade: u32,
+}
+
+/// Quick: N = 100 to t = 60 (the transition is at t ≈ 7–13; σ₁ relaxes slowly for small α,
+/// the saturated units' restoring force being weak; by t = 60 the flows are ordered like the
+/// fixed points, σ₁ larger for smaller α, though not yet at them).
+const QUICK: Setting = Setting {
+    id: "cw-binary-hidden-alpha",
+    n: 100,
+    t_end: 60.0,
+    saves_per_decade: 60,
+};
+/// Full: N = 200 (N_h = 10, 20, 100), same learning time: in the variables y = √N p and t the
+/// dynamics has a large-N limit (derived), so t* should move only through g and m.
+const FULL: Setting = Setting {
+    id: "cw-binary-hidden-alpha-full",
+    n: 200,
+    t_end: 60.0,
+    saves_per_decade: 30,
+};
 /// The talk's ratios α = N_h/N.
 pub(super) const ALPHAS: [f64; 3] = [0.05, 0.1, 0.5];
 /// Teacher inverse temperature (the "same teacher" as the Gaussian-hidden cases).
@@ -34,10 +59,6 @@ pub(super) const BATCH: usize = 500;
 /// Learning time per update $\Delta t = N\eta$; Euler bias of the rate $\approx -g\Delta t/2 =
 /// -1.4\,\%$.
 pub(super) const DT: f64 = 0.04;
-/// Learning time simulated: the transition is at t ≈ 7–13; σ₁ relaxes slowly for small α (the
-/// saturated units' restoring force is weak), and by t = 60 the flows are ordered like the
-/// fixed points (σ₁ larger for smaller α) though not yet at them.
-pub(super) const T_END: f64 = 60.0;
 /// Initial weight std σ₀ = 0.01/√N (the Gaussian cases' $w$ entries of std 0.01).
 const WEIGHT_STD_TIMES_SQRT_N: f64 = 0.01;
 /// Growth-rate window (linear regime: √N|p_a| m ≲ 0.1 there).
@@ -46,14 +67,14 @@ pub(super) const WINDOW: (f64, f64) = (0.5, 2.5);
 pub(super) const RATE_TOL: f64 = 0.05;
 pub(super) const FINAL_TOL: f64 = 0.05;
 pub(super) const OVERLAP_MIN: f64 = 0.9;
-/// A hidden unit is predicted aligned if its ODE projection exceeds this many times its
-/// initial transverse norm σ₀√N (then its column overlap is ≥ 1/√(1 + 1/10²) > 0.99).
+/// A hidden unit must be aligned if its flow projection exceeds this many times its initial
+/// transverse norm (≈ σ₀√N; then its predicted column overlap is ≥ 1/√(1 + 1/10²) > 0.99).
 pub(super) const ALIGNED_FACTOR: f64 = 10.0;
 /// The linear extrapolation fails if training lags it by more than this many seed sds.
 pub(super) const LINEAR_FAIL_SDS: f64 = 2.0;
 
-fn pattern() -> Vec<f64> {
-    (0..N)
+fn pattern(n: usize) -> Vec<f64> {
+    (0..n)
         .map(|i| if i % 3 == 1 { -1.0 } else { 1.0 })
         .collect()
 }
@@ -75,8 +96,9 @@ pub(super) struct SeedRun {
     pub(super) t_saturating: Option<f64>,
     pub(super) final_train: f64,
     pub(super) final_ode: f64,
-    /// (ODE |y_a(t_end)| = √N|p_a|, measured column overlap) per hidden unit.
-    pub(super) units: Vec<(f64, f64)>,
+    /// (flow |y_a(t_end)| = √N|p_a|, measured column overlap, overlap predicted from the flow
+    /// and the column's initial transverse norm) per hidden unit.
+    pub(super) units: Vec<(f64, f64, f64)>,
     pub(super) aligned_ok: bool,
 }
 
@@ -92,14 +114,14 @@ fn weights(sigma: &[f64], left: &DMatrix<f64>, right: &DMatrix<f64>) -> DMatrix<
 
 /// Large-N closed-form transition time: Σ_a y_a(t)²/N = 1 with $y_a(t)$ from
 /// [`saturating_projection`] at $m = \sqrt g$ (bisection on [0, 200]).
-fn saturating_transition(p0: &[f64], g: f64) -> Option<f64> {
-    let sq = (N as f64).sqrt();
+fn saturating_transition(p0: &[f64], g: f64, n: usize) -> Option<f64> {
+    let sq = (n as f64).sqrt();
     let m = g.sqrt();
     let s2 = |t: f64| -> f64 {
         p0.iter()
             .map(|&p| saturating_projection(sq * p, m, t).powi(2))
             .sum::<f64>()
-            / N as f64
+            / n as f64
     };
     let (mut lo, mut hi) = (0.0, 200.0);
     if s2(lo) >= 1.0 || s2(hi) < 1.0 {
@@ -116,24 +138,31 @@ fn saturating_transition(p0: &[f64], g: f64) -> Option<f64> {
     Some(0.5 * (lo + hi))
 }
 
-fn run_seed(ctx: &ValidationContext, hidden: usize, s: u64, g: f64) -> Result<SeedRun> {
-    let xi = pattern();
-    let sq = (N as f64).sqrt();
-    let cw = CurieWeiss::new(N, BETA)?;
+fn run_seed(
+    ctx: &ValidationContext,
+    set: &Setting,
+    hidden: usize,
+    s: u64,
+    g: f64,
+) -> Result<SeedRun> {
+    let n = set.n;
+    let xi = pattern(n);
+    let sq = (n as f64).sqrt();
+    let cw = CurieWeiss::new(n, BETA)?;
     let seed = ctx.seed + s;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let data = cw.sample(&xi, SAMPLES, Encoding::Ising, &mut rng)?;
     let dataset = Dataset::from_matrix("curie-weiss", data, Encoding::Ising)?;
-    let steps = (T_END / DT).round() as usize;
+    let steps = (set.t_end / DT).round() as usize;
     let sigma0 = WEIGHT_STD_TIMES_SQRT_N / sq;
     let config = TrainConfig {
-        dataset: format!("file:curie-weiss-n{N}-beta{BETA}-seed{seed}"),
+        dataset: format!("file:curie-weiss-n{n}-beta{BETA}-seed{seed}"),
         visible_type: "ising".into(),
         hidden_type: "ising".into(),
         hidden,
         estimator: "pcd".into(),
         batch_size: BATCH,
-        learning_rate: DT / N as f64,
+        learning_rate: DT / n as f64,
         epochs: steps.div_ceil(SAMPLES / BATCH),
         seed,
         weight_std: sigma0,
@@ -141,14 +170,14 @@ fn run_seed(ctx: &ValidationContext, hidden: usize, s: u64, g: f64) -> Result<Se
         train_biases: false,
         precision: "f64".into(),
         checkpoints_per_decade: 0,
-        spectrum_per_decade: 60,
+        spectrum_per_decade: set.saves_per_decade,
         spectrum_vectors: hidden,
         ..TrainConfig::default()
     };
     let run_dir = ctx
         .out_dir
         .join("runs")
-        .join(format!("{ID}-nh{hidden}-{s}"));
+        .join(format!("{}-nh{hidden}-{s}", set.id));
     train_or_reuse(
         &config,
         &dataset,
@@ -160,16 +189,17 @@ fn run_seed(ctx: &ValidationContext, hidden: usize, s: u64, g: f64) -> Result<Se
     )?;
     let run = RunSpectrum::load(&run_dir)?;
     let edge = sigma0 * (sq + (hidden as f64).sqrt());
-    let outlier_level = (1.0 + finite_size_margin(N, hidden)) * edge;
+    let outlier_level = (1.0 + finite_size_margin(n, hidden)) * edge;
     let (mut times, mut sigma1, mut proj_norm, mut xi_overlap, mut outliers) =
         (vec![], vec![], vec![], vec![], vec![]);
     let mut first_p = Vec::new();
-    let mut last_w = DMatrix::zeros(N, hidden);
+    let mut first_w = None;
+    let mut last_w = DMatrix::zeros(n, hidden);
     for r in &run.records {
         let (left, right) = run.vectors(r.step)?;
         let w = weights(&r.singular_values, &left, &right);
         let p: Vec<f64> = (0..hidden)
-            .map(|a| (0..N).map(|i| xi[i] * w[(i, a)]).sum::<f64>() / sq)
+            .map(|a| (0..n).map(|i| xi[i] * w[(i, a)]).sum::<f64>() / sq)
             .collect();
         if first_p.is_empty() {
             first_p = p.clone();
@@ -177,17 +207,20 @@ fn run_seed(ctx: &ValidationContext, hidden: usize, s: u64, g: f64) -> Result<Se
         times.push(r.step as f64 * DT);
         sigma1.push(r.singular_values[0]);
         proj_norm.push(p.iter().map(|x| x * x).sum::<f64>().sqrt());
-        xi_overlap.push((0..N).map(|i| xi[i] * left[(i, 0)]).sum::<f64>().abs() / sq);
+        xi_overlap.push((0..n).map(|i| xi[i] * left[(i, 0)]).sum::<f64>().abs() / sq);
         outliers.push(
             r.singular_values
                 .iter()
                 .filter(|&&v| v > outlier_level)
                 .count(),
         );
+        if first_w.is_none() {
+            first_w = Some(w.clone());
+        }
         last_w = w;
     }
-    let ode_times: Vec<f64> = (0..=1000).map(|k| T_END * k as f64 / 1000.0).collect();
-    let flow = IsingHiddenRankOne::new(N, BETA, first_p.clone())?;
+    let ode_times: Vec<f64> = (0..=1000).map(|k| set.t_end * k as f64 / 1000.0).collect();
+    let flow = IsingHiddenRankOne::new(n, BETA, first_p.clone())?;
     let options = Dopri5Options {
         rtol: 1e-8,
         atol: 1e-10,
@@ -207,18 +240,23 @@ fn run_seed(ctx: &ValidationContext, hidden: usize, s: u64, g: f64) -> Result<Se
             .collect::<Vec<_>>(),
     );
     let p_end = traj.states.last().cloned().unwrap_or_default();
+    let first_w = first_w.unwrap_or_else(|| DMatrix::zeros(n, hidden));
     let mut aligned_ok = true;
-    let units: Vec<(f64, f64)> = (0..hidden)
+    let units: Vec<(f64, f64, f64)> = (0..hidden)
         .map(|a| {
             let col = last_w.column(a);
-            let overlap = (0..N).map(|i| xi[i] * col[i]).sum::<f64>().abs() / (sq * col.norm());
+            let overlap = (0..n).map(|i| xi[i] * col[i]).sum::<f64>().abs() / (sq * col.norm());
             let pa = p_end.get(a).copied().unwrap_or(f64::NAN).abs();
+            // the transverse part of the column at t = 0 (it only decays in the linear regime)
+            let perp = (first_w.column(a).norm_squared() - first_p[a].powi(2))
+                .max(0.0)
+                .sqrt();
             // a NaN overlap (zero column) counts as not aligned
             let aligned = overlap > OVERLAP_MIN;
-            if pa > ALIGNED_FACTOR * sigma0 * sq && !aligned {
+            if pa > ALIGNED_FACTOR * perp && !aligned {
                 aligned_ok = false;
             }
-            (sq * pa, overlap)
+            (sq * pa, overlap, pa / pa.hypot(perp))
         })
         .collect();
     Ok(SeedRun {
@@ -226,7 +264,7 @@ fn run_seed(ctx: &ValidationContext, hidden: usize, s: u64, g: f64) -> Result<Se
         t_train: log_crossing(&times, &sigma1, 1.0),
         t_ode: log_crossing(&ode_times, &ode_sigma1, 1.0),
         t_linear: (1.0 / norm(&first_p)).ln() / g,
-        t_saturating: saturating_transition(&first_p, g),
+        t_saturating: saturating_transition(&first_p, g, n),
         final_train: sigma1.last().copied().unwrap_or(f64::NAN),
         final_ode: ode_sigma1.last().copied().unwrap_or(f64::NAN),
         times,
@@ -260,45 +298,80 @@ pub(super) fn opt(x: Option<f64>) -> f64 {
     x.unwrap_or(f64::NAN)
 }
 
-/// The Curie–Weiss teacher learnt by ±1 × ±1 RBMs at α = 0.05, 0.1, 0.5.
+/// The source shared by both sizes.
+const SOURCE: &str =
+    "Decelle talk (binary-binary case, α = N_h/N); theory/spectral.md (linear ODE, \
+                      ±1 threshold σ₁ = 1); reduced dynamics and fixed point derived in \
+                      notes/analytic-models.md";
+
+/// The claim after the size.
+macro_rules! statement_tail {
+    () => {
+        "N_h = αN, α ∈ {0.05, 0.1, 0.5}, zero fields) trained by PCD-5 on Curie–Weiss samples \
+         (β = 1.5) learn one mode along ξ: its projection grows at c_N(N−1)/N (5 %), then every \
+         hidden unit saturates (data term tanh), so the transition σ₁ = 1 comes later than the \
+         exponential extrapolation and at the time of the reduced rank-one flow (within the \
+         seed spread), σ₁(t_end) follows that flow (5 %), exactly one singular value leaves the \
+         bulk with |ξ̂·u₁| > 0.9, and every hidden unit the flow predicts large is aligned with ±ξ"
+    };
+}
+
+/// Trains every α of `set` and compares.
+fn study_all(ctx: &ValidationContext, set: &Setting) -> Result<CaseOutcome> {
+    let n = set.n;
+    let cw = CurieWeiss::new(n, BETA)?;
+    let g = cw.pair_correlation() * (n as f64 - 1.0) / n as f64;
+    let mut studies = Vec::new();
+    for &alpha in &ALPHAS {
+        let hidden = (alpha * n as f64).round() as usize;
+        let runs = (0..SEEDS)
+            .map(|s| run_seed(ctx, set, hidden, s, g))
+            .collect::<Result<Vec<_>>>()?;
+        studies.push(AlphaStudy {
+            alpha,
+            hidden,
+            runs,
+            fixed_point: equal_weights_fixed_point(n, hidden, BETA)?,
+            fixed_point_large_n: equal_weights_fixed_point_large_n(alpha, BETA)?,
+        });
+    }
+    super::cw_binary_hidden_report::outcome(ctx, set, g, &studies)
+}
+
+/// The Curie–Weiss teacher learnt by ±1 × ±1 RBMs at α = 0.05, 0.1, 0.5, N = 100.
 pub struct CwBinaryHiddenAlpha;
 
 impl ValidationCase for CwBinaryHiddenAlpha {
     fn claim(&self) -> Claim {
         Claim {
-            id: ID,
-            source: "Decelle talk (binary-binary case, α = N_h/N); theory/spectral.md (linear \
-                     ODE, ±1 threshold σ₁ = 1); reduced dynamics and fixed point derived in \
-                     notes/analytic-models.md",
-            statement:
-                "±1 × ±1 RBMs (N = 100, N_h = αN, α ∈ {0.05, 0.1, 0.5}, zero fields) trained \
-                        by PCD-5 on Curie–Weiss samples (β = 1.5) learn one mode along ξ: its \
-                        projection grows at c_N(N−1)/N (5 %), then every hidden unit saturates \
-                        (data term tanh), so the transition σ₁ = 1 comes later than the \
-                        exponential extrapolation and at the time of the reduced rank-one flow \
-                        (within the seed spread), σ₁(t_end) follows that flow (5 %), exactly one \
-                        singular value leaves the bulk with |ξ̂·u₁| > 0.9, and every hidden unit \
-                        the flow predicts large is aligned with ±ξ",
+            id: QUICK.id,
+            source: SOURCE,
+            statement: concat!("±1 × ±1 RBMs (N = 100, ", statement_tail!()),
         }
     }
 
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
-        let cw = CurieWeiss::new(N, BETA)?;
-        let g = cw.pair_correlation() * (N as f64 - 1.0) / N as f64;
-        let mut studies = Vec::new();
-        for &alpha in &ALPHAS {
-            let hidden = (alpha * N as f64).round() as usize;
-            let runs = (0..SEEDS)
-                .map(|s| run_seed(ctx, hidden, s, g))
-                .collect::<Result<Vec<_>>>()?;
-            studies.push(AlphaStudy {
-                alpha,
-                hidden,
-                runs,
-                fixed_point: equal_weights_fixed_point(N, hidden, BETA)?,
-                fixed_point_large_n: equal_weights_fixed_point_large_n(alpha, BETA)?,
-            });
+        study_all(ctx, &QUICK)
+    }
+}
+
+/// The same at N = 200 (full level).
+pub struct CwBinaryHiddenAlphaFull;
+
+impl ValidationCase for CwBinaryHiddenAlphaFull {
+    fn claim(&self) -> Claim {
+        Claim {
+            id: FULL.id,
+            source: SOURCE,
+            statement: concat!("±1 × ±1 RBMs (N = 200, ", statement_tail!()),
         }
-        super::cw_binary_hidden_report::outcome(ctx, g, &studies)
+    }
+
+    fn level(&self) -> crate::validation::Level {
+        crate::validation::Level::Full
+    }
+
+    fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
+        study_all(ctx, &FULL)
     }
 }

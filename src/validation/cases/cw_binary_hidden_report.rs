@@ -2,8 +2,8 @@
 //! [`super::cw_binary_hidden`]).
 
 use super::cw_binary_hidden::{
-    opt, stats_of, AlphaStudy, ALIGNED_FACTOR, BATCH, BETA, DT, FINAL_TOL, ID, LINEAR_FAIL_SDS, N,
-    OVERLAP_MIN, RATE_TOL, SAMPLES, SEEDS, T_END, WINDOW,
+    opt, stats_of, AlphaStudy, SeedRun, Setting, ALIGNED_FACTOR, BATCH, BETA, DT, FINAL_TOL,
+    LINEAR_FAIL_SDS, OVERLAP_MIN, RATE_TOL, SAMPLES, SEEDS, WINDOW,
 };
 use crate::error::Result;
 use crate::validation::plots::{line_chart_with_markers, Series};
@@ -42,10 +42,9 @@ fn summarise(study: &AlphaStudy, g: f64) -> Summary {
         r.outliers.last() == Some(&1) && r.xi_overlap.last().is_some_and(|&o| o > OVERLAP_MIN)
     });
     let aligned_ok = runs.iter().all(|r| r.aligned_ok);
-    let units: Vec<(f64, f64)> = runs.iter().flat_map(|r| r.units.clone()).collect();
+    let units: Vec<(f64, f64, f64)> = runs.iter().flat_map(|r| r.units.clone()).collect();
     let aligned = units.iter().filter(|u| u.1 > OVERLAP_MIN).count();
-    let y_min = ALIGNED_FACTOR * 0.01;
-    let predicted = units.iter().filter(|u| u.0 > y_min).count();
+    let predicted = units.iter().filter(|u| u.2 > OVERLAP_MIN).count();
     let ok = rate_ok && time_ok && linear_fails && final_ok && mode_ok && aligned_ok;
     let fmt = |xs: &[f64]| {
         xs.iter()
@@ -104,7 +103,13 @@ fn summarise(study: &AlphaStudy, g: f64) -> Summary {
     Summary { line, ok, numbers }
 }
 
-fn figures(ctx: &ValidationContext, g: f64, studies: &[AlphaStudy]) -> Result<Vec<String>> {
+fn figures(
+    ctx: &ValidationContext,
+    set: &Setting,
+    g: f64,
+    studies: &[AlphaStudy],
+) -> Result<Vec<String>> {
+    let (id, n, t_end) = (set.id, set.n, set.t_end);
     let mut rels = Vec::new();
     // σ₁(t), seed 0 of each α: flows and linear extrapolations as lines, training as
     // markers (every few saves) in the colours of their flows
@@ -149,12 +154,12 @@ fn figures(ctx: &ValidationContext, g: f64, studies: &[AlphaStudy]) -> Result<Ve
     }
     marks.push(Series {
         name: "threshold σ₁ = 1".into(),
-        points: (0..=20).map(|k| (T_END * k as f64 / 20.0, 1.0)).collect(),
+        points: (0..=20).map(|k| (t_end * k as f64 / 20.0, 1.0)).collect(),
     });
-    let (abs, rel) = ctx.figure_path(ID)?;
+    let (abs, rel) = ctx.figure_path(id)?;
     line_chart_with_markers(
         &abs,
-        "±1 × ±1 RBM on Curie–Weiss data (N = 100, β = 1.5): top singular value, seed 0",
+        &format!("±1 × ±1 RBM on Curie–Weiss data (N = {n}, β = 1.5): top singular value, seed 0"),
         "learning time t = N·η·updates",
         "σ₁(W)",
         &lines,
@@ -164,7 +169,7 @@ fn figures(ctx: &ValidationContext, g: f64, studies: &[AlphaStudy]) -> Result<Ve
     )?;
     rels.push(rel.display().to_string());
     // t* against α
-    let curve = |f: &dyn Fn(&super::cw_binary_hidden::SeedRun) -> f64, name: &str| Series {
+    let curve = |f: &dyn Fn(&SeedRun) -> f64, name: &str| Series {
         name: name.into(),
         points: studies
             .iter()
@@ -186,7 +191,7 @@ fn figures(ctx: &ValidationContext, g: f64, studies: &[AlphaStudy]) -> Result<Ve
             .flat_map(|st| st.runs.iter().map(move |r| (st.alpha, opt(r.t_train))))
             .collect(),
     }];
-    let (abs, rel) = ctx.figure_path(&format!("{ID}-tstar"))?;
+    let (abs, rel) = ctx.figure_path(&format!("{id}-tstar"))?;
     line_chart_with_markers(
         &abs,
         "Transition time (σ₁ = 1) against α = N_h/N",
@@ -203,17 +208,21 @@ fn figures(ctx: &ValidationContext, g: f64, studies: &[AlphaStudy]) -> Result<Ve
         .iter()
         .map(|st| Series {
             name: format!("α = {} (all seeds)", st.alpha),
-            points: st.runs.iter().flat_map(|r| r.units.clone()).collect(),
+            points: st
+                .runs
+                .iter()
+                .flat_map(|r| r.units.iter().map(|u| (u.0, u.1)))
+                .collect(),
         })
         .collect();
     let lines = vec![Series {
         name: format!("overlap {OVERLAP_MIN}"),
         points: vec![(1e-3, OVERLAP_MIN), (100.0, OVERLAP_MIN)],
     }];
-    let (abs, rel) = ctx.figure_path(&format!("{ID}-units"))?;
+    let (abs, rel) = ctx.figure_path(&format!("{id}-units"))?;
     line_chart_with_markers(
         &abs,
-        &format!("Hidden units at t = {T_END}: alignment with ξ against the reduced flow"),
+        &format!("Hidden units at t = {t_end}: alignment with ξ against the reduced flow"),
         "reduced flow √N·|p_a(t_end)| (p_a = ξ̂·W_a)",
         "|ξ̂·W_a| / ‖W_a‖ (training)",
         &lines,
@@ -248,7 +257,7 @@ fn figures(ctx: &ValidationContext, g: f64, studies: &[AlphaStudy]) -> Result<Ve
                 .collect(),
         });
     }
-    let (abs, rel) = ctx.figure_path(&format!("{ID}-modes"))?;
+    let (abs, rel) = ctx.figure_path(&format!("{id}-modes"))?;
     line_chart_with_markers(
         &abs,
         "One learnt mode: overlap of u₁ with ξ and number of outliers (seed 0)",
@@ -266,17 +275,18 @@ fn figures(ctx: &ValidationContext, g: f64, studies: &[AlphaStudy]) -> Result<Ve
 /// The case outcome from the three studies.
 pub(super) fn outcome(
     ctx: &ValidationContext,
+    set: &Setting,
     g: f64,
     studies: &[AlphaStudy],
 ) -> Result<CaseOutcome> {
     let summaries: Vec<Summary> = studies.iter().map(|s| summarise(s, g)).collect();
-    let figures = figures(ctx, g, studies)?;
-    let mean_t = |k: usize, f: &dyn Fn(&super::cw_binary_hidden::SeedRun) -> f64| {
+    let figures = figures(ctx, set, g, studies)?;
+    let (n, t_end) = (set.n, set.t_end);
+    let mean_t = |k: usize, f: &dyn Fn(&SeedRun) -> f64| {
         stats_of(&studies[k].runs.iter().map(f).collect::<Vec<_>>()).0
     };
     let last = studies.len() - 1;
-    let shift =
-        |f: &dyn Fn(&super::cw_binary_hidden::SeedRun) -> f64| mean_t(0, f) - mean_t(last, f);
+    let shift = |f: &dyn Fn(&SeedRun) -> f64| mean_t(0, f) - mean_t(last, f);
     let shifts = format!(
         "t*(α = {}) − t*(α = {}): training {:.2}, reduced flow {:.2}, linear {:.2} \
          (½ln(α₂/α₁)/g = {:.2}), large-N closed form {:.2}",
@@ -294,22 +304,24 @@ pub(super) fn outcome(
         .collect::<Vec<_>>()
         .join("\n");
     let details = format!(
-        "Each seed draws {SAMPLES} exact Curie–Weiss samples (N = {N}, β = {BETA}) and trains an \
+        "Each seed draws {SAMPLES} exact Curie–Weiss samples (N = {n}, β = {BETA}) and trains an \
          N × N_h RBM with ±1 visible and ±1 hidden units, zero fields (not trained), weights \
          N(0, (0.01/√N)²), by PCD-5 (100 chains), minibatch {BATCH}, learning rate η = Δt/N with \
-         Δt = {DT}, to t = N·η·updates = {T_END}, f64, {SEEDS} seeds per α. W is rebuilt from \
-         all saved singular triplets (60 saves per decade of updates). The reduced flow is the \
+         Δt = {DT}, to t = N·η·updates = {t_end}, f64, {SEEDS} seeds per α. W is rebuilt from \
+         all saved singular triplets ({} saves per decade of updates). The reduced flow is the \
          exact finite-N rank-one dynamics (`analytic::ising_hidden`) started from each run's own \
          projections p_a(0) = ξ̂·W_a(0). g = c_N(N−1)/N = {g:.6}; rate = slope of ln‖ξ̂ᵀW‖ on \
          t ∈ [{}, {}]. Outliers: singular values above the initial MP edge σ₀(√N + √N_h) times \
          (1 + finite-size margin); the other directions decay in the linear regime (rate c_N/N, derived). A hidden unit \
-         counts as aligned if |ξ̂·W_a|/‖W_a‖ > {OVERLAP_MIN}; predicted aligned if its flow \
-         projection √N|p_a(t_end)| > {ALIGNED_FACTOR} × 0.01.\n\n\
+         counts as aligned if |ξ̂·W_a|/‖W_a‖ > {OVERLAP_MIN}; predicted aligned if \
+         |p_a(t_end)|/√(p_a(t_end)² + ‖W_a(0) − p_a(0)ξ̂‖²) > {OVERLAP_MIN} (flow projection, \
+         initial transverse norm); the check requires alignment of every unit whose flow \
+         projection exceeds {ALIGNED_FACTOR} × its initial transverse norm.\n\n\
          | α | N_h | rates | t* training | t* flow | t* linear | t* large-N sat. | train − flow \
-         | σ₁(t_end) training | σ₁(t_end) flow | equal-weights σ₁* (N = 100 / ∞) | outliers / overlap ξ̂·u₁ \
+         | σ₁(t_end) training | σ₁(t_end) flow | equal-weights σ₁* (N = {n} / ∞) | outliers / overlap ξ̂·u₁ \
          at t_end | units aligned | verdict |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n{table}\n\n{shifts}.",
-        WINDOW.0, WINDOW.1
+        set.saves_per_decade, WINDOW.0, WINDOW.1
     );
     Ok(CaseOutcome {
         theory: format!(

@@ -16,7 +16,7 @@ mod spectrum_planted;
 mod two_patterns;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
-pub use cw_binary_hidden::CwBinaryHiddenAlpha;
+pub use cw_binary_hidden::{CwBinaryHiddenAlpha, CwBinaryHiddenAlphaFull};
 pub use cw_gaussian::{CwGaussianExactTraining, CwGaussianPcdTraining};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
 pub use gibbs_chi2::GibbsChiSquare;
