@@ -8,6 +8,7 @@
 
 pub mod command;
 pub mod curie_weiss;
+pub mod ising_hidden;
 pub mod linear_regime;
 pub mod ode;
 pub mod two_patterns;

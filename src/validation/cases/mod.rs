@@ -1,6 +1,8 @@
 //! The validation cases, one file each, and the helpers they share.
 
 mod ais;
+mod cw_binary_hidden;
+mod cw_binary_hidden_report;
 mod cw_gaussian;
 mod exact_gradient_fd;
 mod gibbs_chi2;
@@ -14,6 +16,7 @@ mod spectrum_planted;
 mod two_patterns;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
+pub use cw_binary_hidden::{CwBinaryHiddenAlpha, CwBinaryHiddenAlphaFull};
 pub use cw_gaussian::{CwGaussianExactTraining, CwGaussianPcdTraining};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
 pub use gibbs_chi2::GibbsChiSquare;
