@@ -370,9 +370,7 @@ fn train_typed<T: Float>(
     run_dir: &Path,
     options: &RunOptions,
 ) -> Result<RunSummary> {
-    let (visible, hidden) = config.units()?;
-    let data64 = &dataset.samples;
-    let data: DMatrix<T> = data64.map(T::of);
+    let data: DMatrix<T> = dataset.samples.map(T::of);
     let checkpoint_path = run_dir.join("checkpoint.npz");
     // A fresh run draws its initial weights (and below, its chains) from the run's generator;
     // a resumed run replaces that generator by the saved one.
@@ -408,24 +406,7 @@ fn train_typed<T: Float>(
             history,
         )
     } else {
-        let bias = match config.visible_bias_init.as_str() {
-            "zero" => VisibleBiasInit::Zero,
-            _ => VisibleBiasInit::FromData {
-                clip: DEFAULT_FREQUENCY_CLIP,
-            },
-        };
-        let rbm = initialise(
-            dataset.samples.ncols(),
-            config.hidden,
-            visible,
-            hidden,
-            WeightInit::Gaussian {
-                std: config.weight_std,
-            },
-            bias,
-            Some(data64.as_view()),
-            &mut rng,
-        )?;
+        let rbm = initial_rbm::<T>(config, dataset, &mut rng)?;
         (rbm, None, None, Vec::new())
     };
     write_atomic(&run_dir.join("config.toml"), config.to_toml().as_bytes())?;
@@ -499,6 +480,54 @@ fn train_typed<T: Float>(
             resume_state,
             &data,
         ),
+    }
+}
+
+/// The model a fresh run starts from, drawn from `rng` (the run's generator
+/// [`train_rng`]`(config.seed)` right after its creation): weights
+/// $\mathcal N(0, \texttt{weight\_std}^2)$ in the training float type, visible bias per
+/// `visible_bias_init`, hidden bias zero.
+///
+/// # Errors
+/// Bad unit names; a dataset that does not fit.
+pub fn initial_rbm<T: Float>(
+    config: &TrainConfig,
+    dataset: &Dataset,
+    rng: &mut crate::training::TrainRng,
+) -> Result<AnyRbm<T>> {
+    let (visible, hidden) = config.units()?;
+    let bias = match config.visible_bias_init.as_str() {
+        "zero" => VisibleBiasInit::Zero,
+        _ => VisibleBiasInit::FromData {
+            clip: DEFAULT_FREQUENCY_CLIP,
+        },
+    };
+    initialise(
+        dataset.samples.ncols(),
+        config.hidden,
+        visible,
+        hidden,
+        WeightInit::Gaussian {
+            std: config.weight_std,
+        },
+        bias,
+        Some(dataset.samples.as_view()),
+        rng,
+    )
+}
+
+/// The initial model of the run `config` on `dataset`, exactly as [`train_on`] draws it
+/// (same generator, same float type, then widened to f64): the $W(0)$ and biases a linear
+/// theory of the run must start from.
+///
+/// # Errors
+/// As [`initial_rbm`]; an unknown `precision`.
+pub fn initial_model(config: &TrainConfig, dataset: &Dataset) -> Result<AnyRbm<f64>> {
+    config.check()?;
+    let mut rng = train_rng(config.seed);
+    match config.precision.as_str() {
+        "f64" => initial_rbm::<f64>(config, dataset, &mut rng),
+        _ => Ok(initial_rbm::<f32>(config, dataset, &mut rng)?.cast::<f64>()),
     }
 }
 

@@ -1,5 +1,7 @@
-//! `rbmdyn integrate MODEL [--param k=v ...] --out DIR`: integrate a toy model and write its
-//! trajectory (`trajectory.csv`, `trajectory.json`) and a plot (`trajectory.png`).
+//! `rbmdyn integrate MODEL [--param k=v ...] [--dataset SPEC] [--compare RUN_DIR] --out DIR`:
+//! integrate a toy model and write its trajectory (`trajectory.csv`, `trajectory.json`) and a
+//! plot (`trajectory.png`); with `--compare`, a training run is overlaid on the plot and the
+//! overlay numbers go into `trajectory.json` (`compare`).
 //!
 //! Models and parameters (defaults in brackets):
 //! * `cw-gaussian`: one Gaussian hidden unit learning a Curie–Weiss teacher, reduced ODE
@@ -9,6 +11,17 @@
 //!   $\hat\eta^1$, $\hat\eta^2$ growing at $r^2(1+\kappa)/2$ and $p^2(1-\kappa)/2$
 //!   ([`super::two_patterns::growth_rates`]): `beta` [2.5], `kappa` [0.5], `u0` [0.01],
 //!   `t_end` [10], `points` [201].
+//! * `linear-svd`: the singular values of a {0,1} RBM's weights in the linear regime
+//!   ([`super::linear_svd::BinaryLinearRegime`]) on the data `--dataset SPEC`, from the $W(0)$
+//!   a run with these settings draws: `hidden` [500], `weight_std` [0.01], `seed` [0],
+//!   `zero_bias` [0: visible bias from the data], `modes` [10], `t_end` [10], `points` [101].
+//!   With `--compare RUN_DIR` the run's own configuration, data and $W(0)$ are used instead
+//!   (only `modes` applies) and the times are the run's spectrum saves.
+//!
+//! `--compare RUN_DIR` for `cw-gaussian`: a run with one hidden unit (as trained by the
+//! `cw-gaussian-*-training` cases, $W = w/\sqrt N$), overlaid as $\|w\|/\sqrt N = \sigma_1$
+//! against $t = N\eta\,\cdot$updates; unless `w0` is given, the ODE starts from the run's
+//! $\sigma_1(0)$.
 
 use super::curie_weiss::{magnetization, GaussianHiddenReduced};
 use super::ode::{dopri5, Dopri5Options, Trajectory};
@@ -19,7 +32,7 @@ use crate::validation::plots::{line_chart_scaled, Series};
 use nalgebra::DVector;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The toy models `integrate` knows, with their parameters and defaults.
 pub const MODELS: &[(&str, &[(&str, f64)])] = &[
@@ -43,7 +56,35 @@ pub const MODELS: &[(&str, &[(&str, f64)])] = &[
             ("points", 201.0),
         ],
     ),
+    (
+        "linear-svd",
+        &[
+            ("hidden", 500.0),
+            ("weight_std", 0.01),
+            ("seed", 0.0),
+            ("zero_bias", 0.0),
+            ("modes", 10.0),
+            ("t_end", 10.0),
+            ("points", 101.0),
+        ],
+    ),
 ];
+
+/// Tolerance on $|\ln(\sigma_1^{\rm train}/\sigma_1^{\rm lin})|$ that marks the end of the
+/// linear regime in the `linear-svd` overlay (the validation cases' criterion, see
+/// `crate::validation::cases::linear_svd_ode`).
+pub const LINEAR_REGIME_TOL: f64 = 0.1;
+
+/// What `integrate` reads besides the parameters.
+#[derive(Clone, Debug, Default)]
+pub struct IntegrateOptions {
+    /// Dataset spelling (`linear-svd`).
+    pub dataset: Option<String>,
+    /// Data root.
+    pub data: Option<PathBuf>,
+    /// A training run to overlay.
+    pub compare: Option<PathBuf>,
+}
 
 /// What `integrate` wrote.
 #[derive(Clone, Debug, Serialize)]
@@ -58,6 +99,9 @@ pub struct IntegrateSummary {
     pub trajectory: Trajectory,
     /// Column names of the state.
     pub state_names: Vec<String>,
+    /// The overlaid training run (with `--compare`): its directory and numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<serde_json::Value>,
 }
 
 /// Parses `k=v` pairs against the model's parameters (unknown keys are errors naming the key).
@@ -133,32 +177,64 @@ impl AnalyticModel for TwoRates {
 /// # Errors
 /// Bad model or parameters; integration failure; files that cannot be written.
 pub fn integrate(model: &str, pairs: &[String], out: &Path) -> Result<IntegrateSummary> {
+    integrate_with(model, pairs, &IntegrateOptions::default(), out)
+}
+
+/// [`integrate`] with a dataset and a run to overlay.
+///
+/// # Errors
+/// As [`integrate`]; `--dataset` or `--compare` given to a model that does not use them; a
+/// run directory that does not fit (the error names the file or parameter).
+pub fn integrate_with(
+    model: &str,
+    pairs: &[String],
+    options: &IntegrateOptions,
+    out: &Path,
+) -> Result<IntegrateSummary> {
     let p = parameters(model, pairs)?;
-    let t_end = p["t_end"];
-    let points = p["points"];
-    if !(t_end > 0.0 && t_end.is_finite() && (2.0..=1e6).contains(&points)) {
+    if model != "linear-svd" && options.dataset.is_some() {
         return Err(Error::invalid(
-            "--param",
-            format!("t_end = {t_end}, points = {points}"),
-            "t_end must be positive and points in 2..=1e6",
+            "--dataset",
+            model,
+            "only linear-svd integrates on a dataset",
         ));
     }
-    let n_points = points as usize;
-    let times: Vec<f64> = (0..n_points)
-        .map(|k| t_end * k as f64 / (n_points - 1) as f64)
-        .collect();
+    if model == "two-patterns" && options.compare.is_some() {
+        return Err(Error::invalid(
+            "--compare",
+            model,
+            "no training run type for two-patterns; --compare works with cw-gaussian and \
+             linear-svd",
+        ));
+    }
+    if model == "linear-svd" {
+        return super::run_compare::integrate_linear_svd(&p, options, out);
+    }
+    let t_end = p["t_end"];
+    let points = p["points"];
+    let times = time_grid(t_end, points)?;
     let mut theory = BTreeMap::new();
+    let mut compare = None;
     let boxed: Box<dyn AnalyticModel> = match model {
         "cw-gaussian" => {
             let n = p["n"];
             let n = if n >= 1.0 { Some(n as usize) } else { None };
-            let m = GaussianHiddenReduced::new(p["beta"], n, p["w0"])?;
+            let mut w0 = p["w0"];
+            if let Some(run_dir) = &options.compare {
+                let run = CwRun::load(run_dir, n)?;
+                if !pairs.iter().any(|x| x.trim_start().starts_with("w0")) {
+                    w0 = run.norms[0];
+                    theory.insert("w0_from_run".into(), w0);
+                }
+                compare = Some(run);
+            }
+            let m = GaussianHiddenReduced::new(p["beta"], n, w0)?;
             let mb = magnetization(p["beta"])?;
             theory.insert("m_beta".into(), mb);
             theory.insert("initial_rate".into(), m.initial_rate()?);
             theory.insert("fixed_point_w".into(), p["beta"].sqrt());
-            if mb > 0.0 && p["w0"] > 0.0 && p["w0"] < 1.0 {
-                theory.insert("time_to_w_1_large_n".into(), -p["w0"].ln() / (mb * mb));
+            if mb > 0.0 && w0 > 0.0 && w0 < 1.0 {
+                theory.insert("time_to_w_1_large_n".into(), -w0.ln() / (mb * mb));
             }
             Box::new(m)
         }
@@ -176,30 +252,59 @@ pub fn integrate(model: &str, pairs: &[String], out: &Path) -> Result<IntegrateS
     };
     let trajectory = dopri5(boxed.as_ref(), &times, &Dopri5Options::default())?;
     let names = boxed.state_names();
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    write_atomic(
-        &out.join("trajectory.csv"),
-        trajectory.to_csv(&refs).as_bytes(),
-    )?;
+    // the ODE at the run's save times, for the overlay numbers
+    let overlay = match &compare {
+        Some(run) => {
+            let mut t: Vec<f64> = vec![0.0];
+            t.extend(run.times.iter().copied().filter(|&x| x > 0.0));
+            t.dedup();
+            let at = dopri5(boxed.as_ref(), &t, &Dopri5Options::default())?;
+            let ode: Vec<f64> = run
+                .times
+                .iter()
+                .map(|&x| {
+                    let k = t.iter().position(|&y| y == x).unwrap_or(0);
+                    at.states[k][0]
+                })
+                .collect();
+            Some((run, ode))
+        }
+        None => None,
+    };
     let summary = IntegrateSummary {
         model: model.to_string(),
         parameters: p,
         theory,
         trajectory,
         state_names: names.clone(),
+        compare: overlay.as_ref().map(|(run, ode)| {
+            serde_json::json!({
+                "run_dir": run.dir, "quantity": "‖w‖/√N = σ1(W)",
+                "time": "t = N·η·updates", "n_visible": run.n,
+                "times": run.times, "training": run.norms, "ode": ode,
+            })
+        }),
     };
-    let json = serde_json::to_string_pretty(&summary)
-        .map_err(|e| Error::format(out, format!("cannot serialise: {e}")))?;
-    write_atomic(&out.join("trajectory.json"), json.as_bytes())?;
-    let series: Vec<Series> = names
+    write_outputs(&summary, out)?;
+    let mut series: Vec<Series> = names
         .iter()
         .enumerate()
         .map(|(k, name)| Series {
-            name: name.clone(),
+            name: format!("ODE {name}"),
             points: summary.trajectory.component(k),
         })
         .collect();
+    if let Some((run, _)) = &overlay {
+        series.push(Series {
+            name: format!("training ‖w‖/√N ({})", run.dir.display()),
+            points: run
+                .times
+                .iter()
+                .copied()
+                .zip(run.norms.iter().copied())
+                .collect(),
+        });
+    }
     line_chart_scaled(
         &out.join("trajectory.png"),
         &format!("{model}: integrated trajectory"),
@@ -210,6 +315,82 @@ pub fn integrate(model: &str, pairs: &[String], out: &Path) -> Result<IntegrateS
         model == "two-patterns",
     )?;
     Ok(summary)
+}
+
+/// `points` equally spaced times on [0, `t_end`].
+pub(crate) fn time_grid(t_end: f64, points: f64) -> Result<Vec<f64>> {
+    if !(t_end > 0.0 && t_end.is_finite() && (2.0..=1e6).contains(&points)) {
+        return Err(Error::invalid(
+            "--param",
+            format!("t_end = {t_end}, points = {points}"),
+            "t_end must be positive and points in 2..=1e6",
+        ));
+    }
+    let n = points as usize;
+    Ok((0..n).map(|k| t_end * k as f64 / (n - 1) as f64).collect())
+}
+
+pub(crate) fn write_outputs(summary: &IntegrateSummary, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let refs: Vec<&str> = summary.state_names.iter().map(String::as_str).collect();
+    write_atomic(
+        &out.join("trajectory.csv"),
+        summary.trajectory.to_csv(&refs).as_bytes(),
+    )?;
+    let json = serde_json::to_string_pretty(summary)
+        .map_err(|e| Error::format(out, format!("cannot serialise: {e}")))?;
+    write_atomic(&out.join("trajectory.json"), json.as_bytes())
+}
+
+/// A one-hidden-unit run: $\|w\|/\sqrt N = \sigma_1(W)$ against $t = N\eta\cdot$step.
+struct CwRun {
+    dir: PathBuf,
+    n: usize,
+    times: Vec<f64>,
+    norms: Vec<f64>,
+}
+
+impl CwRun {
+    fn load(dir: &Path, n: Option<usize>) -> Result<Self> {
+        let config_path = dir.join("config.toml");
+        if !config_path.exists() {
+            return Err(Error::invalid(
+                "--compare",
+                config_path.display(),
+                "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
+            ));
+        }
+        let config = crate::experiment::TrainConfig::from_toml_file(&config_path)?;
+        if config.hidden != 1 || config.hidden_type != "gaussian" {
+            return Err(Error::invalid(
+                "--compare",
+                config_path.display(),
+                format!(
+                    "cw-gaussian needs one gaussian hidden unit; the run has hidden = {} ({})",
+                    config.hidden, config.hidden_type
+                ),
+            ));
+        }
+        let run = crate::spectral::dynamics::RunSpectrum::load(dir)?;
+        let nv = run.shape.0;
+        if let Some(n) = n.filter(|&n| n != nv) {
+            return Err(Error::invalid(
+                "--param",
+                format!("n = {n}"),
+                format!("the run in {} has N = {nv} visible units", dir.display()),
+            ));
+        }
+        Ok(CwRun {
+            dir: dir.to_path_buf(),
+            n: nv,
+            times: run
+                .records
+                .iter()
+                .map(|r| r.step as f64 * nv as f64 * config.learning_rate)
+                .collect(),
+            norms: run.records.iter().map(|r| r.singular_values[0]).collect(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ pub mod command;
 pub mod curie_weiss;
 pub mod ising_hidden;
 pub mod linear_regime;
+pub mod linear_svd;
 pub mod ode;
+pub mod run_compare;
 pub mod two_patterns;
 
 use nalgebra::DVector;

@@ -35,7 +35,8 @@ enum Command {
     /// rank-plot cutoff and stopping signal, overlaps with the data's principal axes,
     /// reconstruction from the top modes. Writes PNG figures and spectrum.json to --out.
     Spectrum(SpectrumArgs),
-    /// Integrate an analytic toy model (cw-gaussian, two-patterns): writes trajectory.csv,
+    /// Integrate an analytic toy model (cw-gaussian, two-patterns, linear-svd), optionally
+    /// overlaying a training run (--compare RUN_DIR): writes trajectory.csv,
     /// trajectory.json (with the theory's rates and fixed points) and trajectory.png to --out.
     Integrate(IntegrateArgs),
     /// Run the validation cases; writes report.md, summary.json and figures/. Exit status 1
@@ -262,11 +263,21 @@ struct ValidateArgs {
 
 #[derive(Args, Debug)]
 struct IntegrateArgs {
-    /// The toy model: cw-gaussian or two-patterns.
+    /// The toy model: cw-gaussian, two-patterns or linear-svd.
     model: String,
     /// Model parameters as KEY=VALUE (repeatable), e.g. --param beta=1.5 --param n=100.
     #[arg(long = "param")]
     params: Vec<String>,
+    /// Dataset for linear-svd (mnist, planted:N:M:SEED:B,..., file:PATH, ...).
+    #[arg(long)]
+    dataset: Option<String>,
+    /// Data root (default: the run's, else $RBMDYN_DATA, else ../shared/data).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// A training run directory to overlay (cw-gaussian: one Gaussian hidden unit; linear-svd:
+    /// a {0,1} run with spectrum saves).
+    #[arg(long)]
+    compare: Option<PathBuf>,
     /// Output directory.
     #[arg(long)]
     out: PathBuf,
@@ -663,7 +674,12 @@ fn parse_list<T>(
 }
 
 fn cmd_integrate(a: IntegrateArgs) -> Result<ExitCode> {
-    let s = rbmdyn::analytic::command::integrate(&a.model, &a.params, &a.out)?;
+    let options = rbmdyn::analytic::command::IntegrateOptions {
+        dataset: a.dataset.clone(),
+        data: a.data.clone(),
+        compare: a.compare.clone(),
+    };
+    let s = rbmdyn::analytic::command::integrate_with(&a.model, &a.params, &options, &a.out)?;
     eprintln!(
         "{}: {} points to t = {}; theory {:?}; files in {}",
         s.model,

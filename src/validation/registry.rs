@@ -25,6 +25,8 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::CwGaussianPcdTraining),
         Box::new(cases::CwBinaryHiddenAlpha),
         Box::new(cases::CwBinaryHiddenAlphaFull),
+        Box::new(cases::LinearSvdOdePlanted),
+        Box::new(cases::LinearSvdOdeMnist),
         Box::new(cases::MnistPcdSamples),
         Box::new(cases::MnistPcdVersusEmf),
         Box::new(cases::MnistModesFollowPca),
