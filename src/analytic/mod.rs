@@ -11,6 +11,7 @@ pub mod curie_weiss;
 pub mod linear_regime;
 pub mod ode;
 pub mod two_patterns;
+pub mod two_patterns_student;
 
 use nalgebra::DVector;
 

@@ -23,6 +23,8 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::TwoPatternsPhaseDiagram),
         Box::new(cases::CwGaussianExactTraining),
         Box::new(cases::CwGaussianPcdTraining),
+        Box::new(cases::TwoPatternsTraining),
+        Box::new(cases::TwoPatternsTrainingFull),
         Box::new(cases::MnistPcdSamples),
         Box::new(cases::MnistPcdVersusEmf),
         Box::new(cases::MnistModesFollowPca),
