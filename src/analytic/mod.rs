@@ -14,6 +14,7 @@ pub mod linear_svd;
 pub mod ode;
 pub mod run_compare;
 pub mod two_patterns;
+pub mod two_patterns_student;
 
 use nalgebra::DVector;
 

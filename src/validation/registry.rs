@@ -27,6 +27,8 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::CwBinaryHiddenAlphaFull),
         Box::new(cases::LinearSvdOdePlanted),
         Box::new(cases::LinearSvdOdeMnist),
+        Box::new(cases::TwoPatternsTraining),
+        Box::new(cases::TwoPatternsTrainingFull),
         Box::new(cases::MnistPcdSamples),
         Box::new(cases::MnistPcdVersusEmf),
         Box::new(cases::MnistModesFollowPca),

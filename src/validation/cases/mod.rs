@@ -15,6 +15,7 @@ mod pcd_likelihood;
 mod spectrum_init;
 mod spectrum_planted;
 mod two_patterns;
+mod two_patterns_training;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
 pub use cw_binary_hidden::{CwBinaryHiddenAlpha, CwBinaryHiddenAlphaFull};
@@ -33,6 +34,7 @@ pub use pcd_likelihood::PcdRaisesLikelihood;
 pub use spectrum_init::SpectrumInitMarchenkoPastur;
 pub use spectrum_planted::PlantedModesLearnt;
 pub use two_patterns::TwoPatternsPhaseDiagram;
+pub use two_patterns_training::{TwoPatternsTraining, TwoPatternsTrainingFull};
 
 use crate::error::Result;
 use crate::rbm::Rbm;
