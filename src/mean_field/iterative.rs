@@ -39,10 +39,13 @@ impl UpdateScheme {
 /// Each iteration measures, per start, the largest change the undamped update would make.
 /// When that falls below `tolerance` for every live start, the exact residual at the current
 /// point is computed and the run stops if it is below `tolerance` too. A start is declared
-/// [`Convergence::Diverged`] when a value becomes non-finite, or when its residual stays above
-/// [`IterativeSolver::DIVERGENCE_THRESHOLD`] without halving for `stall_window` iterations
-/// (period-2 oscillations at large weights without damping). The returned residual is always
-/// recomputed at the returned magnetisations.
+/// [`Convergence::Diverged`] when a value becomes non-finite, or when its change stays above
+/// [`IterativeSolver::DIVERGENCE_THRESHOLD`] for `stall_window` iterations without either
+/// halving or doubling (period-2 oscillations at large weights without damping). Doubling
+/// counts as progress: a start near an unstable fixed point (the paramagnetic point just above
+/// the learning threshold) first moves *away*, its change growing geometrically, then
+/// converges; without that rule such slow escapes were reported as divergent. The returned
+/// residual is always recomputed at the returned magnetisations.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct IterativeSolver {
     order: Order,
@@ -96,8 +99,8 @@ impl IterativeSolver {
         }
     }
 
-    /// Iterations without halving of the residual after which a start is declared divergent
-    /// (default 100).
+    /// Iterations without halving or doubling of the change after which a start is declared
+    /// divergent (default 100).
     ///
     /// # Errors
     /// `window = 0`.
@@ -244,7 +247,9 @@ impl IterativeSolver {
                     diverged_at[r].get_or_insert(t);
                     continue;
                 }
-                if x < 0.5 * best[r] {
+                // the reference moves when the change halves (converging) or doubles
+                // (escaping an unstable point); a change that does neither is stalled
+                if x < 0.5 * best[r] || (best[r].is_finite() && x > 2.0 * best[r]) {
                     best[r] = x;
                     best_at[r] = t;
                 } else if t - best_at[r] >= self.stall_window

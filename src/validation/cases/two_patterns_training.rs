@@ -33,14 +33,19 @@ const RATE_TOL: f64 = 0.05;
 /// $\|U^k\|$ at which the student orders along $\hat\eta^k$ ($q = 1$ for Gaussian hidden units,
 /// top singular value 1 for ±1 hidden units).
 const THRESHOLD: f64 = 1.0;
-/// Rate windows: from `WINDOW_START` until $\|U^1\|$ first reaches `WINDOW_END_U1`. Both
-/// directions are still linear there: the model's correction to the rates is $O(\|U^1\|^2)$
-/// relative to data terms $\langle x_k^2\rangle - 1 \gg 1$.
+/// Rate windows start at `WINDOW_START` (after the transverse transient).
 const WINDOW_START: f64 = 0.5;
+/// Gaussian hidden units: the window ends when $\|U^1\|$ first reaches `WINDOW_END_U1`. Both
+/// directions are still linear there: the data term $E[x\,E[\tau|x]]$ is exactly linear for
+/// Gaussian hidden units, and the model's correction to the rates is $O(\|U^1\|^2)$ relative
+/// to data terms $\langle x_k^2\rangle - 1 \gg 1$.
 const WINDOW_END_U1: f64 = 0.3;
-/// Hidden-field scale $\|U^1\|\sqrt{\langle x_1^2\rangle}$ at which the second, reported
-/// window ends: for ±1 hidden units the data term $E[x_1\tanh(U x_1)]$ is linear only while
-/// this is small (tanh(0.2)/0.2 − 1 = −1.3 %); added after the first run (notes).
+/// ±1 hidden units: the window ends when the hidden-field scale
+/// $\|U^1\|\sqrt{\langle x_1^2\rangle}$ reaches `FIELD_WINDOW`, because their data term
+/// $E[x_1\tanh(U x_1)]$ is linear only while that is small (tanh(0.2)/0.2 − 1 = −1.3 %).
+/// **Changed after the first run** (notes/analytic-models.md): the first run judged ±1 units
+/// on the Gaussian window above, which reaches fields ≈ 0.6 at N = 100, where tanh is no
+/// longer linear, and failed; those rates are still reported (`*_rates_gaussian_window`).
 const FIELD_WINDOW: f64 = 0.2;
 /// Initial weights: $w$ entries $\mathcal N(0, 0.01^2)$, $W = w/\sqrt N$.
 const W_STD: f64 = 0.01;
@@ -171,6 +176,11 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
     let (g1, g2) = finite_size_rates(&teacher);
     // ⟨x₁²⟩ = 1 + N g₁ (data); the field window ends at ‖U¹‖ = 0.2/√⟨x₁²⟩
     let field_end = FIELD_WINDOW / (1.0 + n as f64 * g1).sqrt();
+    // the judged window for this hidden-unit kind (see the constants)
+    let judged_end = match set.hidden {
+        StudentHidden::Gaussian => WINDOW_END_U1,
+        StudentHidden::Ising => field_end,
+    };
     let eta = set.dt / n as f64;
     let steps = (set.t_end / set.dt).round() as usize;
     let per_epoch = (4 * set.samples / set.batch).max(1);
@@ -255,23 +265,24 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
         let row = json!({
             "seed": seed,
             "u0": [n10, n20],
+            "window_end_u1": judged_end,
             "train_rates": [
+                window_rate(&t, &u1, &u1, judged_end),
+                window_rate(&t, &u1, &u2, judged_end)
+            ],
+            "flow_rates": [
+                window_rate(&times, &f1, &f1, judged_end),
+                window_rate(&times, &f1, &f2, judged_end)
+            ],
+            // reported, not judged: the Gaussian window (until ‖U¹‖ = 0.3), which the first
+            // run also used for ±1 hidden units (notes)
+            "train_rates_gaussian_window": [
                 window_rate(&t, &u1, &u1, WINDOW_END_U1),
                 window_rate(&t, &u1, &u2, WINDOW_END_U1)
             ],
-            "flow_rates": [
+            "flow_rates_gaussian_window": [
                 window_rate(&times, &f1, &f1, WINDOW_END_U1),
                 window_rate(&times, &f1, &f2, WINDOW_END_U1)
-            ],
-            // reported, not judged (added after the first run, notes): the window that ends
-            // where the hidden fields reach 0.2 in the data, ‖U¹‖√⟨x₁²⟩ = 0.2
-            "train_rates_field_window": [
-                window_rate(&t, &u1, &u1, field_end),
-                window_rate(&t, &u1, &u2, field_end)
-            ],
-            "flow_rates_field_window": [
-                window_rate(&times, &f1, &f1, field_end),
-                window_rate(&times, &f1, &f2, field_end)
             ],
             "train_transitions": [crossing(&t, &u1), crossing(&t, &u2)],
             "flow_transitions": [crossing(&times, &f1), crossing(&times, &f2)],
@@ -319,10 +330,10 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
                 .join(", ")
         };
         let extra = format!(
-            "flow in the same window {}; field window: training {}, flow {}",
+            "flow in the same window {}; to ‖U¹‖ = {WINDOW_END_U1}: training {}, flow {}",
             fmt(&pair("flow_rates", k)),
-            fmt(&pair("train_rates_field_window", k)),
-            fmt(&pair("flow_rates_field_window", k))
+            fmt(&pair("train_rates_gaussian_window", k)),
+            fmt(&pair("flow_rates_gaussian_window", k))
         );
         let rate_ok = rates.iter().all(|r| (r / g - 1.0).abs() < RATE_TOL);
         let (tt, tf, tl) = (
@@ -458,7 +469,8 @@ fn outcome(
             .join(". "),
         tolerance: Tolerance::Criterion(format!(
             "every seed: both rates within {}% of g₁, g₂ (slope of ln‖η̂ᵏᵀW‖ from t = \
-             {WINDOW_START} until ‖η̂¹ᵀW‖ = {WINDOW_END_U1}); per direction, a transition \
+             {WINDOW_START} until ‖η̂¹ᵀW‖ = {WINDOW_END_U1} for Gaussian hidden units, until the \
+             hidden field ‖η̂¹ᵀW‖√⟨x₁²⟩ = {FIELD_WINDOW} for ±1 ones); per direction, a transition \
              (‖η̂ᵏᵀW‖ = 1) before the end in training exactly where the flow has one, mean \
              transition-time difference training − flow within one sd across seeds; η¹ first",
             100.0 * RATE_TOL
@@ -474,7 +486,9 @@ fn outcome(
              gradient flow on W = η̂¹U¹ᵀ + η̂²U²ᵀ (a sum over the (N₁+1)(N₂+1) block overlaps, \
              population data term), from the projections of each run's W(0); the linear \
              estimate is ln(1/‖Uᵏ(0)‖)/gₖ. Triangles: the flow from the same W(0) as the line \
-             of the same colour. The 'field window' rates are reported only (notes).",
+             of the same colour. For ±1 hidden units the rate window was shortened after the first run \
+             to where their data term is linear (notes/analytic-models.md); the rates to \
+             ‖U¹‖ = 0.3 are still reported in brackets.",
             ISING.samples,
             3 * n / 4,
             n / 4
