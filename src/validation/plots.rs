@@ -16,19 +16,13 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-/// Ten distinguishable colours (the "tab10" set, black in place of its grey); series beyond ten
-/// reuse them in order.
-const PALETTE: [RGBColor; 10] = [
+const PALETTE: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
     RGBColor(255, 127, 14),
     RGBColor(148, 103, 189),
     RGBColor(0, 0, 0),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
 ];
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
