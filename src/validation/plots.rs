@@ -16,6 +16,9 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
+/// Six colours. Callers of [`line_chart_with_markers`] rely on the wrap-around: with six line
+/// series, marker series k takes the colour of line series k (a measurement beside its
+/// prediction), so a longer palette would break those pairings.
 const PALETTE: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
