@@ -8,6 +8,7 @@
 
 pub mod command;
 pub mod curie_weiss;
+pub mod cw_scaling;
 pub mod ising_hidden;
 pub mod linear_regime;
 pub mod linear_svd;
