@@ -1,8 +1,20 @@
-//! Statistics toolbox: stable log-sum-exp, means with standard errors, Pearson's χ² test.
+//! Statistics toolbox: stable log-sum-exp, means with standard errors, Pearson's χ² test,
+//! autocorrelation times (`autocorrelation`) and exponent fits for finite-size scaling (`fit`).
 //!
 //! Tolerances of stochastic tests and validation cases come from these numbers (STYLE R8):
 //! a mean is compared with its exact value in units of its standard error, and a sampled
 //! histogram with exact probabilities by a χ² goodness-of-fit p-value.
+
+pub mod autocorrelation;
+pub mod fit;
+
+pub use autocorrelation::{
+    autocorrelation, autocovariance, ExponentialTime, IntegratedAutocorrelation, SokalWindow,
+};
+pub use fit::{
+    bootstrap_power_law, fit_corrected_power_law, fit_power_law, weighted_linear_fit,
+    BootstrapPowerLaw, CorrectedPowerLawFit, PowerLawFit, WeightedLinearFit,
+};
 
 use crate::error::{Error, Result};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
