@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rbmdyn::analytic::curie_weiss::CurieWeiss;
 use rbmdyn::analytic::cw_scaling::chain::GibbsChainOnM;
 use rbmdyn::analytic::cw_scaling::kernel::GibbsKernelOnM;
-use rbmdyn::analytic::cw_scaling::{connected_peak, maximize, OverlapMoments, ScalingFunction};
+use rbmdyn::analytic::cw_scaling::{connected_peak, OverlapMoments, ScalingFunction};
 
 /// Six-decimal theory values: rounding 5e-7; exact sums and quadrature add < 1e-9.
 const SIX_DIGIT_TOL: f64 = 1e-6;
@@ -64,31 +64,6 @@ fn prediction_1_critical_susceptibility() {
     assert!((c[2] - 0.342928).abs() < (c[1] - 0.342928).abs());
 }
 
-/// Weighted least squares of χ = A N^a (1 + B N^{-1/2}) on relative residuals: linear in
-/// (A, AB) at fixed a, then Brent on the profile residual over a.
-fn corrected_exponent(n: &[f64], chi: &[f64]) -> f64 {
-    let rss = |a: f64| -> f64 {
-        // columns x1 = N^a/χ, x2 = N^{a-1/2}/χ, target 1
-        let x1: Vec<f64> = n.iter().zip(chi).map(|(n, c)| n.powf(a) / c).collect();
-        let x2: Vec<f64> = n
-            .iter()
-            .zip(chi)
-            .map(|(n, c)| n.powf(a - 0.5) / c)
-            .collect();
-        let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(a, b)| a * b).sum::<f64>();
-        let ones = vec![1.0; n.len()];
-        let (s11, s12, s22) = (dot(&x1, &x1), dot(&x1, &x2), dot(&x2, &x2));
-        let (b1, b2) = (dot(&x1, &ones), dot(&x2, &ones));
-        let det = s11 * s22 - s12 * s12;
-        let (p, q) = ((s22 * b1 - s12 * b2) / det, (s11 * b2 - s12 * b1) / det);
-        x1.iter()
-            .zip(&x2)
-            .map(|(u, v)| (1.0 - p * u - q * v).powi(2))
-            .sum()
-    };
-    maximize(|a| -rss(a), 0.3, 0.8).unwrap().location
-}
-
 #[test]
 fn prediction_2_connected_peak_scaling_function_and_table() {
     let peak = ScalingFunction.connected_peak().unwrap();
@@ -141,7 +116,12 @@ fn prediction_2_connected_peak_scaling_function_and_table() {
         assert!((s - e).abs() < 1e-3, "slope {s} vs {e}");
     }
     let naive = rbmdyn::stats::log_log_slope(&ns, &heights).unwrap();
-    let corrected = corrected_exponent(&ns, &heights);
+    // equal relative errors (the points are exact to their rounding): the library's corrected
+    // fit χ = A N^a (1 + B N^{-1/2}), linear in (A, AB) at fixed a, profiled over a
+    let errors: Vec<f64> = heights.iter().map(|h| 1e-5 * h).collect();
+    let corrected = rbmdyn::stats::fit_corrected_power_law(&ns, &heights, &errors, (0.3, 0.8))
+        .unwrap()
+        .exponent;
     println!("exponent: naive {naive:.4}, corrected {corrected:.4}");
     // prediction 2: the corrected fit within 0.5 ± 0.01, the naive one flagged at ≈ 0.535
     assert!((corrected - 0.5).abs() < 0.01, "{corrected}");
@@ -315,36 +295,6 @@ fn susceptibility_agrees_with_exact_enumeration() {
     }
 }
 
-/// Sample autocorrelation ρ̂(t) of a chain (mean subtracted, normalisation 1/(n−t)).
-fn autocorrelation(x: &[f64], t: usize) -> f64 {
-    let n = x.len();
-    let mean = x.iter().sum::<f64>() / n as f64;
-    let c = |t: usize| -> f64 {
-        (0..n - t)
-            .map(|k| (x[k] - mean) * (x[k + t] - mean))
-            .sum::<f64>()
-            / (n - t) as f64
-    };
-    c(t) / c(0)
-}
-
-/// Sokal's windowed τ̂_int (smallest W with W ≥ 5 τ̂(W)) and its Madras–Sokal error
-/// τ̂ √(2(2W+1)/n).
-fn sokal_tau(x: &[f64]) -> (f64, f64) {
-    let n = x.len();
-    let mean = x.iter().sum::<f64>() / n as f64;
-    let y: Vec<f64> = x.iter().map(|v| v - mean).collect();
-    let c = |t: usize| -> f64 { (0..n - t).map(|k| y[k] * y[k + t]).sum::<f64>() / (n - t) as f64 };
-    let c0 = c(0);
-    let mut tau = 0.5;
-    let mut w = 0;
-    while (w as f64) < 5.0 * tau && w < n / 10 {
-        w += 1;
-        tau += c(w) / c0;
-    }
-    (tau, tau * (2.0 * (2.0 * w as f64 + 1.0) / n as f64).sqrt())
-}
-
 #[test]
 fn simulated_chain_has_the_exact_law_and_lag_one_autocorrelation() {
     let (n, q) = (64, 1.0);
@@ -377,7 +327,7 @@ fn simulated_chain_has_the_exact_law_and_lag_one_autocorrelation() {
         .iter()
         .map(|&m| m as f64)
         .collect();
-    let rho_hat = autocorrelation(&path, 1);
+    let rho_hat = rbmdyn::stats::autocorrelation(&[&path]).unwrap()[1];
     let lags = (60.0 * spectrum.exponential_time()) as i64;
     let rho: Vec<f64> = (0..=lags + 1)
         .map(|t| spectrum.autocorrelation(|m| m, t as u32))
@@ -409,7 +359,11 @@ fn prediction_5_simulated_tau_int_ratio() {
             .iter()
             .map(|&m| m as f64)
             .collect();
-        let (tau, err) = sokal_tau(&path);
+        // the library's Sokal estimator (window c = 5, Madras–Sokal error)
+        let est = rbmdyn::stats::SokalWindow::default()
+            .estimate(&[&path])
+            .unwrap();
+        let (tau, err) = (est.tau_int, est.standard_error);
         let exact = GibbsKernelOnM::new(n, 1.0)
             .unwrap()
             .spectrum()
