@@ -178,15 +178,7 @@ fn run_seed(
         .out_dir
         .join("runs")
         .join(format!("{}-nh{hidden}-{s}", set.id));
-    train_or_reuse(
-        &config,
-        &dataset,
-        &run_dir,
-        &RunOptions {
-            progress: false,
-            resume: false,
-        },
-    )?;
+    train_or_reuse(&config, &dataset, &run_dir, &RunOptions::default())?;
     let run = RunSpectrum::load(&run_dir)?;
     let edge = sigma0 * (sq + (hidden as f64).sqrt());
     let outlier_level = (1.0 + finite_size_margin(n, hidden)) * edge;

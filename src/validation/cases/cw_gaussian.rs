@@ -126,15 +126,7 @@ fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
             .out_dir
             .join("runs")
             .join(format!("{}-n{n}-{s}", set.id));
-        train_on(
-            &config,
-            &dataset,
-            &run_dir,
-            &RunOptions {
-                progress: false,
-                resume: false,
-            },
-        )?;
+        train_on(&config, &dataset, &run_dir, &RunOptions::default())?;
         // W = w/√N: U_ξ = ξ·w/√N = ξ·W, q = ‖w‖²/N = ‖W‖²
         let run = RunSpectrum::load(&run_dir)?;
         let (mut t, mut u, mut q) = (Vec::new(), Vec::new(), Vec::new());

@@ -217,15 +217,7 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
             ..TrainConfig::default()
         };
         let run_dir = ctx.out_dir.join("runs").join(format!("{tag}-{s}"));
-        train_on(
-            &config,
-            &dataset,
-            &run_dir,
-            &RunOptions {
-                progress: false,
-                resume: false,
-            },
-        )?;
+        train_on(&config, &dataset, &run_dir, &RunOptions::default())?;
         // ‖η̂ᵏᵀW‖ = ‖η̂ᵏᵀ L Σ‖ from the saved singular values and left vectors
         let run = RunSpectrum::load(&run_dir)?;
         let (mut t, mut u1, mut u2) = (Vec::new(), Vec::new(), Vec::new());
