@@ -4,24 +4,9 @@
 use rbmdyn::io::load_model;
 use rbmdyn::sampling::exact::log_partition_exact;
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn rbmdyn(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rbmdyn"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the rbmdyn binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{rbmdyn, text};
 
 /// A 0/1 text dataset of 200 rows × 12 columns with two prototypes and 10 % noise.
 fn write_dataset(path: &Path) {

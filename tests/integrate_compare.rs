@@ -3,24 +3,9 @@
 //! error messages naming the file or parameter at fault.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn rbmdyn(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rbmdyn"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the rbmdyn binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{rbmdyn, text};
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -4,6 +4,27 @@
 use nalgebra::{DMatrix, DVector};
 use rbmdyn::rbm::Rbm;
 use rbmdyn::units::{Binary, Ising, UnitKind};
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the `rbmdyn` binary with `args` in `cwd`.
+pub fn rbmdyn(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rbmdyn"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the rbmdyn binary runs")
+}
+
+/// Exit status, stdout and stderr of a run, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
 
 /// The 3×2 fixture of `../shared/theory/rbm-basics.md`.
 pub fn fixture_3x2<V: UnitKind, H: UnitKind>(visible: V, hidden: H) -> Rbm<V, H, f64> {

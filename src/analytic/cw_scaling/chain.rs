@@ -25,16 +25,7 @@ impl GibbsChainOnM {
     /// # Errors
     /// `n == 0`; `coupling` negative or not finite.
     pub fn new(n: usize, coupling: f64) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::invalid("n", 0, "must be at least 1"));
-        }
-        if !(coupling >= 0.0 && coupling.is_finite()) {
-            return Err(Error::invalid(
-                "coupling",
-                coupling,
-                "must be finite and >= 0",
-            ));
-        }
+        super::check_size_and_coupling(n, coupling)?;
         Ok(GibbsChainOnM { n, coupling })
     }
 

@@ -61,16 +61,7 @@ impl GibbsKernelOnM {
     /// # Errors
     /// As [`GibbsKernelOnM::new`]; `step` not in $(0, 1]$.
     pub fn with_step(n: usize, coupling: f64, step: f64) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::invalid("n", 0, "must be at least 1"));
-        }
-        if !(coupling >= 0.0 && coupling.is_finite()) {
-            return Err(Error::invalid(
-                "coupling",
-                coupling,
-                "must be finite and >= 0",
-            ));
-        }
+        super::check_size_and_coupling(n, coupling)?;
         if !(step > 0.0 && step <= 1.0) {
             return Err(Error::invalid("step", step, "must be in (0, 1]"));
         }

@@ -194,6 +194,21 @@ impl ScalingFunction {
     }
 }
 
+/// The toy model's size and coupling: `n ≥ 1`, `coupling` (q) finite and ≥ 0.
+fn check_size_and_coupling(n: usize, coupling: f64) -> Result<()> {
+    if n == 0 {
+        return Err(Error::invalid("n", 0, "must be at least 1"));
+    }
+    if !(coupling >= 0.0 && coupling.is_finite()) {
+        return Err(Error::invalid(
+            "coupling",
+            coupling,
+            "must be finite and >= 0",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
