@@ -40,6 +40,7 @@ pub mod linalg;
 pub mod mean_field;
 pub mod rbm;
 pub mod sampling;
+pub mod scaling;
 pub mod spectral;
 pub mod stats;
 pub mod training;
