@@ -47,6 +47,27 @@ enum Command {
     /// g/sqrt(Nv)) and on model files, against enumeration or AIS. Writes bench-meanfield.md
     /// and bench-meanfield.json to --out and prints the Markdown.
     BenchMeanfield(BenchMeanfieldArgs),
+    /// Finite-size scaling sweep (sweep.toml: sizes × seeds × hidden-unit families of the
+    /// Curie–Weiss teacher): trains each point with equilibrium measurements of χ, χ^c and the
+    /// Gibbs autocorrelation time along training, in parallel; resumable (finished points are
+    /// skipped). Writes points/*.json, table.csv, summary.json and figures/ to --out.
+    Scale(ScaleArgs),
+}
+
+#[derive(Args, Debug)]
+struct ScaleArgs {
+    /// The sweep's TOML file (see validation/sweeps/*.toml).
+    #[arg(long)]
+    config: PathBuf,
+    /// Output directory (re-running into it resumes the sweep).
+    #[arg(long)]
+    out: PathBuf,
+    /// Points run at once (default: the file's `jobs`, 0 = one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// No per-point progress lines.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -374,6 +395,7 @@ fn main() -> ExitCode {
         Command::Integrate(a) => cmd_integrate(a),
         Command::Validate(a) => cmd_validate(a),
         Command::BenchMeanfield(a) => cmd_bench_meanfield(a),
+        Command::Scale(a) => cmd_scale(a),
     };
     match result {
         Ok(code) => code,
@@ -671,6 +693,24 @@ fn parse_list<T>(
         .filter(|t| !t.is_empty())
         .map(|t| item(t).ok_or_else(|| Error::invalid(flag, format!("'{t}'"), expected)))
         .collect()
+}
+
+fn cmd_scale(a: ScaleArgs) -> Result<ExitCode> {
+    use rbmdyn::scaling::sweep::{analyse_sweep, run_sweep, SweepConfig, SweepOptions};
+    let mut config = SweepConfig::from_toml_file(&a.config)?;
+    if let Some(j) = a.jobs {
+        config.jobs = j;
+    }
+    let options = SweepOptions { progress: !a.quiet };
+    let results = run_sweep(&config, &a.out, &options)?;
+    let summary = analyse_sweep(&config, &results, &a.out)?;
+    println!("{}", summary.markdown());
+    eprintln!(
+        "scale: {} points; table.csv, summary.json and figures/ in {}",
+        results.len(),
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_integrate(a: IntegrateArgs) -> Result<ExitCode> {

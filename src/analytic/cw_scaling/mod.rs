@@ -14,6 +14,7 @@
 //! * a fast simulator of that chain: [`chain`].
 
 pub mod chain;
+pub mod ising_hidden;
 pub mod kernel;
 
 use super::curie_weiss::CurieWeiss;

@@ -1,0 +1,498 @@
+//! Sweeps over sizes and seeds: the Curie–Weiss teacher learnt by an RBM with one hidden unit,
+//! with equilibrium measurements along each training run (`rbmdyn scale --config sweep.toml`).
+//!
+//! # What one point is
+//! A point is (family, N, seed). Data: `samples` exact draws of the Curie–Weiss teacher
+//! $p(s)\propto e^{\frac{\beta}{2N}(\xi\cdot s)^2}$, $\xi_i = -1$ for $i \equiv 1 \pmod 3$ and $+1$
+//! otherwise (`theory/curie-weiss-gaussian-hidden.md`). Student: ±1 visible units, one hidden
+//! unit of the family's type (`gaussian`: precision 1, so $W = w/\sqrt N$ and the control
+//! parameter is $g = \|W\|^2 = q$; `ising`: ±1, $g = \sigma_1^2$), zero biases (not trained),
+//! initial weights $\mathcal N(0, (0.01/\sqrt N)^2)$, trained by the family's estimator with
+//! learning rate $\eta = \Delta t/N$, so that the toy model's clock is $t = N\eta\times$updates
+//! $= \Delta t\times$updates. The run's [`super::observer::EquilibriumObserver`] measures
+//! $\chi$, $\chi^c$ and $\tau_{\rm int}$ at log-spaced updates and every `control_step` in $g$
+//! inside `control_band`.
+//!
+//! # Files (all written atomically)
+//! * `OUT/points/<family>-n<N>-s<seed>.json`: one [`PointResult`] per finished point. A point
+//!   whose file exists (and parses, with the same settings) is skipped: a killed sweep loses
+//!   at most the points that were running.
+//! * `OUT/runs/<family>-n<N>-s<seed>/`: the training run (config.toml, equilibrium.csv, …).
+//! * `OUT/table.csv`: every measurement of every point, one row each.
+//! * `OUT/sweep.toml`: the configuration used.
+
+use super::observer::read_equilibrium_csv;
+use super::EquilibriumRecord;
+use crate::analytic::curie_weiss::CurieWeiss;
+use crate::data::{Dataset, Encoding};
+use crate::error::{Error, Result};
+use crate::experiment::{train_on, RunOptions, TrainConfig};
+use crate::io::write_atomic;
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One family of students (one hidden-unit type and its training and measurement settings).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Family {
+    /// Name used in file names and tables.
+    pub name: String,
+    /// Hidden unit type: `gaussian` (precision 1) or `ising` (±1).
+    pub hidden_type: String,
+    /// Gradient estimator: `pcd`, `cd` or `exact` (small N only).
+    pub estimator: String,
+    /// Gibbs sweeps per update (CD/PCD).
+    pub gibbs_steps: usize,
+    /// Persistent chains (PCD).
+    pub chains: usize,
+    /// Minibatch size.
+    pub batch_size: usize,
+    /// Learning time per update $\Delta t = N\eta$.
+    pub dt: f64,
+    /// Learning time of a run: `t_end + t_end_sqrt_n·√N`.
+    pub t_end: f64,
+    /// See `t_end`.
+    pub t_end_sqrt_n: f64,
+    /// Log-spaced measurements per decade of updates.
+    pub per_decade: u32,
+    /// Dense measurements while $g$ is in this band (`[lo, hi]`).
+    pub control_band: [f64; 2],
+    /// ... every time $g$ moved by this much.
+    pub control_step: f64,
+    /// `sqrt-n`: the band is $1 + [lo, hi]/\sqrt N$ and the step `control_step/√N` (the
+    /// critical window of the mean-field class); `none`: taken as given.
+    pub band_scaling: String,
+    /// Equilibrium chains per measurement.
+    pub equilibrium_chains: usize,
+    /// Production sweeps per chain of a measurement's first attempt.
+    pub equilibrium_sweeps: usize,
+    /// Cap on sweeps per chain of a measurement.
+    pub equilibrium_max_sweeps: usize,
+}
+
+impl Default for Family {
+    fn default() -> Self {
+        Family {
+            name: "gaussian".into(),
+            hidden_type: "gaussian".into(),
+            estimator: "pcd".into(),
+            gibbs_steps: 5,
+            chains: 100,
+            batch_size: 500,
+            dt: 0.005,
+            t_end: 25.0,
+            t_end_sqrt_n: 0.0,
+            per_decade: 10,
+            control_band: [-3.0, 6.0],
+            control_step: 0.25,
+            band_scaling: "sqrt-n".into(),
+            equilibrium_chains: 16,
+            equilibrium_sweeps: 2000,
+            equilibrium_max_sweeps: 16_000,
+        }
+    }
+}
+
+/// A sweep: sizes × seeds × families (the `sweep.toml` of `rbmdyn scale`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Teacher inverse temperature β (> 1: ordered teacher).
+    pub beta: f64,
+    /// Visible sizes N.
+    pub sizes: Vec<usize>,
+    /// Seeds per (family, N): `seed_base`, `seed_base + 1`, ….
+    pub seeds: usize,
+    /// First seed.
+    pub seed_base: u64,
+    /// Teacher samples per run.
+    pub samples: usize,
+    /// Points run at once (0: one per core).
+    pub jobs: usize,
+    /// The students.
+    pub families: Vec<Family>,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        SweepConfig {
+            beta: 1.5,
+            sizes: vec![32, 64, 128, 256, 512, 1024],
+            seeds: 5,
+            seed_base: 2024,
+            samples: 10_000,
+            jobs: 0,
+            families: vec![Family::default()],
+        }
+    }
+}
+
+impl SweepConfig {
+    /// Reads a TOML file; unknown keys are errors.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if unreadable; [`Error::Format`] naming the file and the TOML fault; bad
+    /// values (see [`SweepConfig::check`]).
+    pub fn from_toml_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let config: SweepConfig = toml::from_str(&text)
+            .map_err(|e| Error::format(path.display().to_string(), e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The configuration as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Checks every value, naming the parameter at fault.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`].
+    pub fn check(&self) -> Result<()> {
+        if !(self.beta > 0.0 && self.beta.is_finite()) {
+            return Err(Error::invalid("beta", self.beta, "must be positive"));
+        }
+        if self.sizes.is_empty() || self.sizes.iter().any(|&n| n < 2) {
+            return Err(Error::invalid(
+                "sizes",
+                format!("{:?}", self.sizes),
+                "need at least one size, each ≥ 2",
+            ));
+        }
+        if self.seeds == 0 || self.samples == 0 {
+            return Err(Error::invalid(
+                "seeds/samples",
+                format!("{}/{}", self.seeds, self.samples),
+                "must be at least 1",
+            ));
+        }
+        if self.families.is_empty() {
+            return Err(Error::invalid("families", 0, "need at least one [[families]]"));
+        }
+        let mut names: Vec<&str> = self.families.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() != self.families.len() {
+            return Err(Error::invalid(
+                "families.name",
+                format!("{:?}", names),
+                "family names must be distinct",
+            ));
+        }
+        for f in &self.families {
+            if !matches!(f.hidden_type.as_str(), "gaussian" | "ising") {
+                return Err(Error::invalid(
+                    "families.hidden_type",
+                    format!("'{}'", f.hidden_type),
+                    "expected gaussian or ising",
+                ));
+            }
+            if !matches!(f.band_scaling.as_str(), "sqrt-n" | "none") {
+                return Err(Error::invalid(
+                    "families.band_scaling",
+                    format!("'{}'", f.band_scaling),
+                    "expected sqrt-n or none",
+                ));
+            }
+            if !(f.dt > 0.0) || !(f.t_end + f.t_end_sqrt_n > 0.0) {
+                return Err(Error::invalid(
+                    "families.dt/t_end",
+                    format!("{}/{}", f.dt, f.t_end),
+                    "must give a positive learning time per update and run length",
+                ));
+            }
+            if f.control_band[0] >= f.control_band[1] || !(f.control_step > 0.0) {
+                return Err(Error::invalid(
+                    "families.control_band/control_step",
+                    format!("{:?}/{}", f.control_band, f.control_step),
+                    "need lo < hi and a positive step",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// All points, in order (family, size, seed).
+    pub fn points(&self) -> Vec<Point> {
+        let mut out = Vec::new();
+        for (k, f) in self.families.iter().enumerate() {
+            for &n in &self.sizes {
+                for s in 0..self.seeds as u64 {
+                    out.push(Point {
+                        family: k,
+                        family_name: f.name.clone(),
+                        n,
+                        seed: self.seed_base + s,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The training configuration of a point.
+    pub fn train_config(&self, point: &Point) -> TrainConfig {
+        let f = &self.families[point.family];
+        let n = point.n as f64;
+        let t_end = f.t_end + f.t_end_sqrt_n * n.sqrt();
+        let updates = (t_end / f.dt).ceil() as usize;
+        let per_epoch = (self.samples / f.batch_size.max(1)).max(1);
+        let (lo, hi, step) = match f.band_scaling.as_str() {
+            "sqrt-n" => (
+                1.0 + f.control_band[0] / n.sqrt(),
+                1.0 + f.control_band[1] / n.sqrt(),
+                f.control_step / n.sqrt(),
+            ),
+            _ => (f.control_band[0], f.control_band[1], f.control_step),
+        };
+        TrainConfig {
+            dataset: format!(
+                "file:curie-weiss-n{}-beta{}-seed{}",
+                point.n, self.beta, point.seed
+            ),
+            visible_type: "ising".into(),
+            hidden_type: f.hidden_type.clone(),
+            hidden: 1,
+            estimator: f.estimator.clone(),
+            gibbs_steps: f.gibbs_steps,
+            chains: f.chains,
+            batch_size: f.batch_size.min(self.samples),
+            learning_rate: f.dt / n,
+            epochs: updates.div_ceil(per_epoch),
+            seed: point.seed,
+            weight_std: 0.01 / n.sqrt(),
+            visible_bias_init: "zero".into(),
+            train_biases: false,
+            precision: "f64".into(),
+            checkpoints_per_decade: 0,
+            spectrum_per_decade: 0,
+            equilibrium_per_decade: f.per_decade,
+            equilibrium_control_step: step,
+            equilibrium_control_min: lo.max(0.0),
+            equilibrium_control_max: hi,
+            equilibrium_chains: f.equilibrium_chains,
+            equilibrium_sweeps: f.equilibrium_sweeps,
+            equilibrium_max_sweeps: f.equilibrium_max_sweeps,
+            ..TrainConfig::default()
+        }
+    }
+}
+
+/// One point of a sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Point {
+    /// Index into `families`.
+    pub family: usize,
+    /// The family's name.
+    pub family_name: String,
+    /// Visible units N.
+    pub n: usize,
+    /// Seed (data and training).
+    pub seed: u64,
+}
+
+impl Point {
+    /// `<family>-n<N>-s<seed>`.
+    pub fn label(&self) -> String {
+        format!("{}-n{}-s{}", self.family_name, self.n, self.seed)
+    }
+}
+
+/// What one finished point gives (`points/<label>.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointResult {
+    /// Family name.
+    pub family: String,
+    /// Hidden unit type.
+    pub hidden_type: String,
+    /// Visible units.
+    pub n: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Teacher β.
+    pub beta: f64,
+    /// Learning time per update (the toy clock: $t = \Delta t\times$`step`).
+    pub dt: f64,
+    /// The training configuration (to detect a changed sweep on resume).
+    pub train_config: TrainConfig,
+    /// The measurements, in step order.
+    pub records: Vec<EquilibriumRecord>,
+    /// Wall-clock seconds of the point.
+    pub seconds: f64,
+}
+
+impl PointResult {
+    /// Toy-clock learning time of each record ($\Delta t\times$ step).
+    pub fn times(&self) -> Vec<f64> {
+        self.records
+            .iter()
+            .map(|r| r.step as f64 * self.dt)
+            .collect()
+    }
+}
+
+/// Options of a sweep that do not change its numbers.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOptions {
+    /// Print one line per finished point.
+    pub progress: bool,
+}
+
+/// Runs every point of `config` not already finished under `out`, in parallel, and returns
+/// all points' results (finished earlier or now), in [`SweepConfig::points`] order.
+///
+/// # Errors
+/// Bad configuration; files that cannot be written; a training run that fails (the error
+/// names the point; points finished before it keep their files).
+pub fn run_sweep(config: &SweepConfig, out: &Path, options: &SweepOptions) -> Result<Vec<PointResult>> {
+    config.check()?;
+    let points_dir = out.join("points");
+    std::fs::create_dir_all(&points_dir).map_err(|e| Error::io(&points_dir, e))?;
+    write_atomic(&out.join("sweep.toml"), config.to_toml().as_bytes())?;
+    let points = config.points();
+    let todo: Vec<&Point> = points
+        .iter()
+        .filter(|p| load_point(config, out, p).is_none())
+        .collect();
+    let jobs = if config.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        config.jobs
+    };
+    let done = AtomicUsize::new(points.len() - todo.len());
+    let total = points.len();
+    if options.progress && done.load(Ordering::Relaxed) > 0 {
+        eprintln!(
+            "scale: {} of {total} points already finished under {} (skipped)",
+            done.load(Ordering::Relaxed),
+            out.display()
+        );
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Error::invalid("jobs", jobs, e.to_string()))?;
+    pool.install(|| {
+        todo.par_iter().try_for_each(|p| -> Result<()> {
+            let started = std::time::Instant::now();
+            let result = run_point(config, out, p)?;
+            let path = point_path(out, p);
+            let json = serde_json::to_vec_pretty(&result)
+                .map_err(|e| Error::format(path.display().to_string(), e.to_string()))?;
+            write_atomic(&path, &json)?;
+            let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if options.progress {
+                eprintln!(
+                    "scale: [{k}/{total}] {} done in {:.1} s ({} measurements)",
+                    p.label(),
+                    started.elapsed().as_secs_f64(),
+                    result.records.len()
+                );
+            }
+            Ok(())
+        })
+    })?;
+    let results: Vec<PointResult> = points
+        .iter()
+        .map(|p| {
+            load_point(config, out, p).ok_or_else(|| {
+                Error::invalid("point", p.label(), "finished but its file cannot be read back")
+            })
+        })
+        .collect::<Result<_>>()?;
+    write_table(&out.join("table.csv"), &results)?;
+    Ok(results)
+}
+
+/// `OUT/points/<label>.json`.
+pub fn point_path(out: &Path, point: &Point) -> PathBuf {
+    out.join("points").join(format!("{}.json", point.label()))
+}
+
+/// A finished point's result, if its file exists, parses and was made with the same settings.
+pub fn load_point(config: &SweepConfig, out: &Path, point: &Point) -> Option<PointResult> {
+    let text = std::fs::read_to_string(point_path(out, point)).ok()?;
+    let r: PointResult = serde_json::from_str(&text).ok()?;
+    (r.train_config == config.train_config(point) && r.beta == config.beta).then_some(r)
+}
+
+/// Trains one point (fresh: a half-done run directory is overwritten) and reads its
+/// measurements back.
+fn run_point(config: &SweepConfig, out: &Path, point: &Point) -> Result<PointResult> {
+    let started = std::time::Instant::now();
+    let family = &config.families[point.family];
+    let n = point.n;
+    let teacher = CurieWeiss::new(n, config.beta)?;
+    let pattern: Vec<f64> = (0..n)
+        .map(|i| if i % 3 == 1 { -1.0 } else { 1.0 })
+        .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(point.seed);
+    let data = teacher.sample(&pattern, config.samples, Encoding::Ising, &mut rng)?;
+    let dataset = Dataset::from_matrix("curie-weiss", data, Encoding::Ising)?;
+    let train_config = config.train_config(point);
+    let run_dir = out.join("runs").join(point.label());
+    if run_dir.exists() {
+        std::fs::remove_dir_all(&run_dir).map_err(|e| Error::io(&run_dir, e))?;
+    }
+    train_on(&train_config, &dataset, &run_dir, &RunOptions::default()).map_err(|e| {
+        Error::invalid("sweep point", point.label(), format!("training failed: {e}"))
+    })?;
+    let records = read_equilibrium_csv(&run_dir.join("equilibrium.csv"))?;
+    Ok(PointResult {
+        family: family.name.clone(),
+        hidden_type: family.hidden_type.clone(),
+        n,
+        seed: point.seed,
+        beta: config.beta,
+        dt: family.dt,
+        train_config,
+        records,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Writes every measurement of every point as one CSV table.
+///
+/// # Errors
+/// [`Error::Io`].
+pub fn write_table(path: &Path, results: &[PointResult]) -> Result<()> {
+    let mut s = String::from(
+        "family,n,seed,step,time,singular_value,control,chi,chi_se,chi_connected,\
+         chi_connected_se,mean_abs_m,tau_m,tau_m_se,tau_m2,tau_m2_se,trustworthy,chains,\
+         burn_in,sweeps,exact\n",
+    );
+    for r in results {
+        for (e, t) in r.records.iter().zip(r.times()) {
+            s.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                r.family,
+                r.n,
+                r.seed,
+                e.step,
+                t,
+                e.singular_value,
+                e.control,
+                e.chi,
+                e.chi_se,
+                e.chi_connected,
+                e.chi_connected_se,
+                e.mean_abs_m,
+                e.tau_m,
+                e.tau_m_se,
+                e.tau_m2,
+                e.tau_m2_se,
+                e.trustworthy,
+                e.chains,
+                e.burn_in,
+                e.sweeps,
+                e.exact
+            ));
+        }
+    }
+    write_atomic(path, s.as_bytes())
+}
