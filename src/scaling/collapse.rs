@@ -264,7 +264,7 @@ fn min_terms(curves: &[SizedCurve], start: CollapseParameters) -> usize {
 }
 
 /// Minimises $S$ over $g_c$ with the exponents of `start` fixed: a scan of
-/// [`CRITICAL_POINT_GRID`] points on `start.critical_point ± half_width`, then Brent (argmin) in
+/// 201 points on `start.critical_point ± half_width`, then Brent (argmin) in
 /// the best cell.
 ///
 /// # Errors
