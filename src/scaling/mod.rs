@@ -15,6 +15,11 @@
 //! * Times: block-Gibbs sweeps for MCMC; training `step` = parameter updates, learning time
 //!   $t = \eta\times$ updates.
 
+pub mod collapse;
+pub mod exponents;
+pub mod finite_size;
+pub mod plots;
+
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::rbm::Rbm;

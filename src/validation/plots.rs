@@ -19,7 +19,7 @@ pub struct Series {
 /// Six colours. Callers of [`line_chart_with_markers`] rely on the wrap-around: with six line
 /// series, marker series k takes the colour of line series k (a measurement beside its
 /// prediction), so a longer palette would break those pairings.
-const PALETTE: [RGBColor; 6] = [
+pub(crate) const PALETTE: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
@@ -28,12 +28,12 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(0, 0, 0),
 ];
 
-fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
+pub(crate) fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::format(path, format!("drawing the figure failed: {e}"))
 }
 
 /// Runs `draw` on a temporary PNG path beside `path`, then renames it over `path`.
-fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+pub(crate) fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path
@@ -50,7 +50,7 @@ fn atomic_png(path: &Path, draw: impl FnOnce(&Path) -> Result<()>) -> Result<()>
 }
 
 /// The points of a series that can be drawn: finite, and positive on a logarithmic axis.
-fn drawable(points: &[(f64, f64)], log_x: bool, log_y: bool) -> Vec<(f64, f64)> {
+pub(crate) fn drawable(points: &[(f64, f64)], log_x: bool, log_y: bool) -> Vec<(f64, f64)> {
     points
         .iter()
         .copied()
@@ -59,7 +59,7 @@ fn drawable(points: &[(f64, f64)], log_x: bool, log_y: bool) -> Vec<(f64, f64)> 
 }
 
 /// Short tick labels: `1e-6`, `0.025`, `-6.5`, `2e4`.
-fn tick_label(v: f64) -> String {
+pub(crate) fn tick_label(v: f64) -> String {
     let a = v.abs();
     if v != 0.0 && !(1e-3..1e4).contains(&a) {
         let text = format!("{v:.1e}");
@@ -74,7 +74,7 @@ fn tick_label(v: f64) -> String {
     }
 }
 
-fn range_of(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
+pub(crate) fn range_of(values: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
         lo = lo.min(v);
