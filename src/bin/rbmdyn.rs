@@ -696,7 +696,8 @@ fn parse_list<T>(
 }
 
 fn cmd_scale(a: ScaleArgs) -> Result<ExitCode> {
-    use rbmdyn::scaling::sweep::{analyse_sweep, run_sweep, SweepConfig, SweepOptions};
+    use rbmdyn::scaling::sweep::{run_sweep, SweepConfig, SweepOptions};
+    use rbmdyn::scaling::sweep_report::analyse_sweep;
     let mut config = SweepConfig::from_toml_file(&a.config)?;
     if let Some(j) = a.jobs {
         config.jobs = j;
