@@ -15,6 +15,14 @@
 //! * Times: block-Gibbs sweeps for MCMC; training `step` = parameter updates, learning time
 //!   $t = \eta\times$ updates.
 
+pub mod equilibrium;
+pub mod observer;
+
+pub use equilibrium::{
+    exact_equilibrium, measure_equilibrium, measure_or_enumerate, Equilibrium, EquilibriumSettings,
+};
+pub use observer::{read_equilibrium_csv, EquilibriumObserver};
+
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::rbm::Rbm;
