@@ -5,7 +5,9 @@
 //! * `config.toml`: the full configuration (defaults filled in);
 //! * `metrics.csv`: one line per epoch ([`EpochMetrics`]);
 //! * `checkpoints/step-*.npz`, `checkpoint.npz`, `model.npz`: see [`CheckpointWriter`];
-//! * `spectrum/`: the SVD of W at log-spaced steps, see [`SpectrumTracker`].
+//! * `spectrum/`: the SVD of W at log-spaced steps, see [`SpectrumTracker`];
+//! * `equilibrium.csv`: equilibrium χ, χ^c, τ of the frozen model along its top mode, see
+//!   [`crate::scaling::EquilibriumObserver`].
 //!
 //! A run is reproducible from (configuration, seed, data); `resume` continues from
 //! `checkpoint.npz` and gives parameters bit-identical to an uninterrupted run.
@@ -101,6 +103,25 @@ pub struct TrainConfig {
     pub spectrum_per_decade: u32,
     /// Singular vectors (left and right) kept per spectrum save; all singular values are kept.
     pub spectrum_vectors: usize,
+    /// Equilibrium measurements of the frozen model along its top mode per decade of update
+    /// steps, into `equilibrium.csv` (0: off unless `equilibrium_control_step > 0`; step 0 and
+    /// the final model are included whenever the observer is on).
+    pub equilibrium_per_decade: u32,
+    /// Also measure whenever the control parameter g moved by at least this much since the
+    /// last measurement while g ∈ [`equilibrium_control_min`, `equilibrium_control_max`]
+    /// (0: off). Costs a few power-iteration steps per update.
+    pub equilibrium_control_step: f64,
+    /// Lower end of the g window of the control trigger.
+    pub equilibrium_control_min: f64,
+    /// Upper end of the g window of the control trigger.
+    pub equilibrium_control_max: f64,
+    /// Independent Gibbs chains per equilibrium measurement (≥ 2).
+    pub equilibrium_chains: usize,
+    /// Production sweeps per chain of a measurement's first attempt (doubled until the τ
+    /// estimates are trustworthy).
+    pub equilibrium_sweeps: usize,
+    /// Cap on the sweeps per chain of one measurement (burn-in included).
+    pub equilibrium_max_sweeps: usize,
 }
 
 impl Default for TrainConfig {
@@ -137,6 +158,13 @@ impl Default for TrainConfig {
             test_dataset: None,
             spectrum_per_decade: 10,
             spectrum_vectors: 20,
+            equilibrium_per_decade: 0,
+            equilibrium_control_step: 0.0,
+            equilibrium_control_min: 0.5,
+            equilibrium_control_max: 2.0,
+            equilibrium_chains: 16,
+            equilibrium_sweeps: 2000,
+            equilibrium_max_sweeps: 64_000,
         }
     }
 }
@@ -237,6 +265,7 @@ impl TrainConfig {
         if let Some(t) = &self.test_dataset {
             DatasetChoice::from_str(t)?;
         }
+        self.equilibrium_observer::<f64>(Path::new("."))?;
         if !(0.0..1.0).contains(&self.emf_damping) {
             return Err(Error::invalid(
                 "emf_damping",
@@ -262,6 +291,36 @@ impl TrainConfig {
                 "expected f32 or f64",
             )),
         }
+    }
+
+    /// The equilibrium observer of a run in `run_dir`, or `None` when it is off
+    /// (`equilibrium_per_decade = 0` and `equilibrium_control_step = 0`).
+    ///
+    /// # Errors
+    /// Bad `equilibrium_*` values.
+    pub fn equilibrium_observer<T: Float>(
+        &self,
+        run_dir: &Path,
+    ) -> Result<Option<crate::scaling::EquilibriumObserver<T>>> {
+        let settings = crate::scaling::EquilibriumSettings::new(
+            self.equilibrium_chains,
+            self.equilibrium_sweeps,
+            self.equilibrium_max_sweeps,
+        )?;
+        let observer = crate::scaling::EquilibriumObserver::new(
+            run_dir,
+            self.equilibrium_per_decade,
+            settings,
+            self.seed,
+        )
+        .with_control(
+            self.equilibrium_control_step,
+            self.equilibrium_control_min,
+            self.equilibrium_control_max,
+        )?
+        .with_learning_rate(self.learning_rate);
+        let on = self.equilibrium_per_decade > 0 || self.equilibrium_control_step > 0.0;
+        Ok(on.then_some(observer))
     }
 
     /// The estimator choice.
@@ -664,6 +723,14 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
             tracker.record(trainer.rbm(), 0, 0)?;
         }
         trainer.observe_boxed(Box::new(tracker));
+    }
+    if let Some(mut observer) = ctx.config.equilibrium_observer::<T>(ctx.run_dir)? {
+        if ctx.options.resume {
+            observer = observer.resuming_at(trainer.progress().step)?;
+        } else {
+            observer.record(trainer.rbm(), 0)?;
+        }
+        trainer.observe_boxed(Box::new(observer));
     }
     if ctx.config.likelihood_every > 0 {
         trainer.observe_boxed(Box::new(likelihood_monitor(&ctx, data)?));

@@ -172,6 +172,14 @@ struct TrainArgs {
     /// Singular vectors kept per spectrum save (all singular values are kept).
     #[arg(long)]
     spectrum_vectors: Option<usize>,
+    /// Equilibrium measurements (χ, χ^c, τ along the top mode) per decade of steps into
+    /// equilibrium.csv (0: off).
+    #[arg(long)]
+    equilibrium_per_decade: Option<u32>,
+    /// Also measure the equilibrium whenever g moved by this much inside
+    /// [equilibrium_control_min, equilibrium_control_max] (0: off).
+    #[arg(long)]
+    equilibrium_control_step: Option<f64>,
     /// Continue the run in --out from its checkpoint.npz (its config.toml is used unless
     /// --config is given; --epochs may extend it).
     #[arg(long)]
@@ -449,7 +457,9 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
         weight_decay,
         checkpoints_per_decade,
         spectrum_per_decade,
-        spectrum_vectors
+        spectrum_vectors,
+        equilibrium_per_decade,
+        equilibrium_control_step
     );
     if a.data.is_some() {
         c.data = a.data.clone();

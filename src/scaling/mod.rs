@@ -18,7 +18,16 @@
 pub mod collapse;
 pub mod exponents;
 pub mod finite_size;
+pub mod equilibrium;
+pub mod observer;
 pub mod plots;
+pub mod sweep;
+pub mod sweep_report;
+
+pub use equilibrium::{
+    exact_equilibrium, measure_equilibrium, measure_or_enumerate, Equilibrium, EquilibriumSettings,
+};
+pub use observer::{read_equilibrium_csv, EquilibriumObserver};
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;
