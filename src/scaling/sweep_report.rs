@@ -324,7 +324,7 @@ impl SweepSummary {
             for z in &a.sizes {
                 let ex = f.exact.iter().find(|e| e.size == z.size);
                 s.push_str(&format!(
-                    "| {} | {} ({}) | {:.4} ± {:.4} | {} | {:.4} ± {:.4} | {:.2} ± {:.2} | {} |\n",
+                    "| {} | {} ({}) | {:.4} ± {:.4} | {} | {:.4} ± {:.4} | {} | {:.2} ± {:.2} | {} |\n",
                     z.size,
                     z.runs,
                     z.runs_used,
