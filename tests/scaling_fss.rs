@@ -92,6 +92,7 @@ fn fake_run(n: usize, noise: f64, rng: &mut StdRng) -> Vec<EquilibriumRecord> {
                 burn_in: 0,
                 sweeps: 0,
                 exact: false,
+                gelman_rubin: 1.0,
             }
         })
         .collect()

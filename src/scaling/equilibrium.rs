@@ -241,6 +241,34 @@ fn analyse(m: &[Vec<f64>], m2: &[Vec<f64>], s: &EquilibriumSettings) -> Result<A
     })
 }
 
+/// Gelman–Rubin $\hat R$ of the chains' kept samples ([`EquilibriumRecord::gelman_rubin`]);
+/// 1 for chains without fluctuation.
+fn gelman_rubin(series: &[Vec<f64>], burn_in: usize) -> f64 {
+    let r = series.len() as f64;
+    let stats: Vec<(f64, f64)> = series
+        .iter()
+        .map(|c| {
+            let kept = &c[burn_in..];
+            let n = kept.len() as f64;
+            let mean = kept.iter().sum::<f64>() / n;
+            let var = kept.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            (mean, var)
+        })
+        .collect();
+    let n = series.first().map_or(0, |c| c.len() - burn_in) as f64;
+    let within = stats.iter().map(|s| s.1).sum::<f64>() / r;
+    let grand = stats.iter().map(|s| s.0).sum::<f64>() / r;
+    let between_over_n = stats.iter().map(|s| (s.0 - grand).powi(2)).sum::<f64>() / (r - 1.0);
+    if within <= 0.0 {
+        return if between_over_n > 0.0 {
+            f64::INFINITY
+        } else {
+            1.0
+        };
+    }
+    (((n - 1.0) / n * within + between_over_n) / within).sqrt()
+}
+
 /// Jackknife over chains of $\chi$ and $\chi^c$: (χ, SE, χ^c, SE, ⟨|m|⟩).
 fn jackknife(m: &[Vec<f64>], burn_in: usize, nv: f64) -> (f64, f64, f64, f64, f64) {
     let r = m.len() as f64;
@@ -345,6 +373,7 @@ pub fn measure_equilibrium<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
         target = (2 * target).min(settings.max_sweeps);
     };
     let (chi, chi_se, chi_c, chi_c_se, mean_abs) = jackknife(&m, analysis.burn_in, nv as f64);
+    let gelman_rubin = gelman_rubin(&m2, analysis.burn_in);
     Ok(Equilibrium {
         record: EquilibriumRecord {
             step: 0,
@@ -360,11 +389,12 @@ pub fn measure_equilibrium<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
             tau_m_se: analysis.tau_m.standard_error,
             tau_m2: analysis.tau_m2.tau_int,
             tau_m2_se: analysis.tau_m2.standard_error,
-            trustworthy: analysis.trustworthy,
+            trustworthy: analysis.trustworthy && !(gelman_rubin > crate::scaling::GELMAN_RUBIN_MAX),
             chains: r,
             burn_in: analysis.burn_in,
             sweeps: target - analysis.burn_in,
             exact: false,
+            gelman_rubin,
         },
         chains,
     })
@@ -422,6 +452,7 @@ pub fn exact_equilibrium<V: UnitKind, H: UnitKind, T: Float>(
         burn_in: 0,
         sweeps: 0,
         exact: true,
+        gelman_rubin: f64::NAN,
     })
 }
 
@@ -453,6 +484,39 @@ pub fn measure_or_enumerate<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+
+    #[test]
+    fn gelman_rubin_separates_one_law_from_several_modes() {
+        // 16 chains × 2000 iid N(0,1) draws: R̂ − 1 is O(1/n) plus sampling noise of the chain
+        // means (SD of B/n ≈ W √(2/15)/n): far below 0.1. Half the chains shifted by 3 SD: the
+        // chain means disagree, R̂ ≈ √(1 + 1.5²·16/15) ≈ 1.8.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let mut draw = |shift: f64| -> Vec<f64> {
+            (0..2000)
+                .map(|_| {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    z + shift
+                })
+                .collect()
+        };
+        let one: Vec<Vec<f64>> = (0..16).map(|_| draw(0.0)).collect();
+        let r = gelman_rubin(&one, 0);
+        assert!((r - 1.0).abs() < 0.01, "{r}");
+        let two: Vec<Vec<f64>> = (0..16)
+            .map(|k| draw(if k < 8 { 0.0 } else { 3.0 }))
+            .collect();
+        let r = gelman_rubin(&two, 0);
+        assert!(
+            r > crate::scaling::GELMAN_RUBIN_MAX && (r - 1.8).abs() < 0.1,
+            "{r}"
+        );
+        // burn-in is excluded
+        let mut late: Vec<Vec<f64>> = one.clone();
+        late[0][..100].iter_mut().for_each(|x| *x += 50.0);
+        assert!((gelman_rubin(&late, 100) - gelman_rubin(&one, 100)).abs() < 1e-12);
+    }
 
     #[test]
     fn bad_settings_are_errors() {

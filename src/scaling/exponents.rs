@@ -212,6 +212,10 @@ pub struct LawFits {
     pub corrected: Option<CorrectedFit>,
     /// The naive fit without the smallest size (`None` with fewer than 3 sizes).
     pub without_smallest: Option<ExponentFit>,
+    /// $AN^a(1 + B_1N^{-1/2} + B_2N^{-1})$ (`None` with fewer than 5 sizes or no admissible
+    /// minimum): the next order of corrections, needed at N ≤ 1024 (`stats::fit_corrections`).
+    #[serde(default)]
+    pub corrected_second_order: Option<crate::stats::SecondOrderPowerLawFit>,
 }
 
 /// The shift $g^*(N) - g_c = C N^{-b}$.
@@ -303,10 +307,22 @@ fn law_fits<R: Rng + ?Sized>(
     } else {
         None
     };
+    let corrected_second_order = if sizes.len() >= 5 {
+        crate::stats::fit_second_order_corrected_power_law(
+            &ns,
+            &means,
+            &ses,
+            config.corrected_exponent_range,
+        )
+        .ok()
+    } else {
+        None
+    };
     Ok(LawFits {
         naive,
         corrected,
         without_smallest,
+        corrected_second_order,
     })
 }
 

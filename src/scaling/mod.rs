@@ -16,9 +16,9 @@
 //!   $t = \eta\times$ updates.
 
 pub mod collapse;
+pub mod equilibrium;
 pub mod exponents;
 pub mod finite_size;
-pub mod equilibrium;
 pub mod observer;
 pub mod plots;
 pub mod sweep;
@@ -82,6 +82,11 @@ impl TopMode {
     }
 }
 
+/// Reads a float that JSON may hold as `null` (serde_json writes NaN and ±∞ as `null`).
+fn float_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
 /// One equilibrium measurement of a frozen model (one row of `equilibrium.csv`).
 ///
 /// Statistical errors are standard errors; `tau_*` are integrated autocorrelation times in
@@ -91,28 +96,40 @@ pub struct EquilibriumRecord {
     /// Parameter updates done when the model was frozen (0: initial model).
     pub step: u64,
     /// Learning time $\eta\times$ `step`.
+    #[serde(deserialize_with = "float_or_nan")]
     pub learning_time: f64,
     /// $\sigma_1$.
+    #[serde(deserialize_with = "float_or_nan")]
     pub singular_value: f64,
     /// Control parameter $g$ (module docs).
+    #[serde(deserialize_with = "float_or_nan")]
     pub control: f64,
     /// $\chi = N_v\langle m_1^2\rangle$.
+    #[serde(deserialize_with = "float_or_nan")]
     pub chi: f64,
     /// Standard error of `chi` (0 when exact).
+    #[serde(deserialize_with = "float_or_nan")]
     pub chi_se: f64,
     /// $\chi^c = N_v(\langle m_1^2\rangle - \langle|m_1|\rangle^2)$.
+    #[serde(deserialize_with = "float_or_nan")]
     pub chi_connected: f64,
     /// Standard error of `chi_connected` (0 when exact).
+    #[serde(deserialize_with = "float_or_nan")]
     pub chi_connected_se: f64,
     /// $\langle|m_1|\rangle$.
+    #[serde(deserialize_with = "float_or_nan")]
     pub mean_abs_m: f64,
     /// $\tau_{\rm int}(m_1)$ in sweeps (NaN when exact: no chain was run).
+    #[serde(deserialize_with = "float_or_nan")]
     pub tau_m: f64,
     /// Madras–Sokal error of `tau_m`.
+    #[serde(deserialize_with = "float_or_nan")]
     pub tau_m_se: f64,
     /// $\tau_{\rm int}(m_1^2)$ in sweeps.
+    #[serde(deserialize_with = "float_or_nan")]
     pub tau_m2: f64,
     /// Madras–Sokal error of `tau_m2`.
+    #[serde(deserialize_with = "float_or_nan")]
     pub tau_m2_se: f64,
     /// Both τ estimates found their window, the run had ≥ 1000 τ samples and a burn-in
     /// ≥ 20 τ (`theory/finite-size-scaling.md`); false: treat `tau_*` as lower bounds.
@@ -125,4 +142,19 @@ pub struct EquilibriumRecord {
     pub sweeps: usize,
     /// Computed by exact enumeration (no chains; τ are NaN).
     pub exact: bool,
+    /// Gelman–Rubin $\hat R$ of $m_1^2$ over the chains (kept samples):
+    /// $\sqrt{((n-1)W/n + B/n)/W}$, $W$ the mean within-chain variance, $B/n$ the variance of
+    /// the chain means. Near 1 when the chains sample one law; $\hat R > 1.1$ means they sit
+    /// in different modes (Sokal's τ, computed within chains, cannot see that), and then
+    /// `trustworthy` is false. NaN when exact (or in files written before it existed).
+    #[serde(default = "nan", deserialize_with = "float_or_nan")]
+    pub gelman_rubin: f64,
 }
+
+fn nan() -> f64 {
+    f64::NAN
+}
+
+/// $\hat R$ above which chains are taken to disagree (the usual threshold of Gelman & Rubin's
+/// diagnostic).
+pub const GELMAN_RUBIN_MAX: f64 = 1.1;

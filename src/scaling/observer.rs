@@ -42,7 +42,7 @@ pub const POWER_STEPS: usize = 3;
 /// Mixed into the run seed for the observer's generator.
 pub const EQUILIBRIUM_SEED_MIX: u64 = 0x4551_5549_4c49_4252;
 /// The columns of `equilibrium.csv` (the fields of [`EquilibriumRecord`], in order).
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 19] = [
     "step",
     "learning_time",
     "singular_value",
@@ -61,6 +61,7 @@ pub const COLUMNS: [&str; 18] = [
     "burn_in",
     "sweeps",
     "exact",
+    "gelman_rubin",
 ];
 
 /// Measures the equilibrium of the model during training (module docs).
@@ -247,7 +248,7 @@ pub fn equilibrium_csv(records: &[EquilibriumRecord]) -> String {
     for r in records {
         let _ = writeln!(
             out,
-            "{},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{},{},{},{},{}",
+            "{},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{},{},{},{},{},{:e}",
             r.step,
             r.learning_time,
             r.singular_value,
@@ -265,7 +266,8 @@ pub fn equilibrium_csv(records: &[EquilibriumRecord]) -> String {
             r.chains,
             r.burn_in,
             r.sweeps,
-            r.exact
+            r.exact,
+            r.gelman_rubin
         );
     }
     out
@@ -342,6 +344,7 @@ pub fn read_equilibrium_csv(path: &Path) -> Result<Vec<EquilibriumRecord>> {
             burn_in: parse(path, n, &f, 15)?,
             sweeps: parse(path, n, &f, 16)?,
             exact: parse(path, n, &f, 17)?,
+            gelman_rubin: x(18)?,
         });
     }
     Ok(out)
@@ -355,7 +358,7 @@ mod tests {
     fn bad_rows_name_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(EQUILIBRIUM_FILE);
-        let good = "1,1e-2,1,1,2,0.1,1,0.1,0.5,3,0.1,2,0.1,true,16,100,2000,false";
+        let good = "1,1e-2,1,1,2,0.1,1,0.1,0.5,3,0.1,2,0.1,true,16,100,2000,false,1.01";
         std::fs::write(&path, format!("{}\n{good}\n", COLUMNS.join(","))).unwrap();
         let rows = read_equilibrium_csv(&path).unwrap();
         assert_eq!(rows.len(), 1);

@@ -172,7 +172,11 @@ impl SweepConfig {
             ));
         }
         if self.families.is_empty() {
-            return Err(Error::invalid("families", 0, "need at least one [[families]]"));
+            return Err(Error::invalid(
+                "families",
+                0,
+                "need at least one [[families]]",
+            ));
         }
         let mut names: Vec<&str> = self.families.iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();
@@ -349,7 +353,11 @@ pub struct SweepOptions {
 /// # Errors
 /// Bad configuration; files that cannot be written; a training run that fails (the error
 /// names the point; points finished before it keep their files).
-pub fn run_sweep(config: &SweepConfig, out: &Path, options: &SweepOptions) -> Result<Vec<PointResult>> {
+pub fn run_sweep(
+    config: &SweepConfig,
+    out: &Path,
+    options: &SweepOptions,
+) -> Result<Vec<PointResult>> {
     config.check()?;
     let points_dir = out.join("points");
     std::fs::create_dir_all(&points_dir).map_err(|e| Error::io(&points_dir, e))?;
@@ -401,7 +409,11 @@ pub fn run_sweep(config: &SweepConfig, out: &Path, options: &SweepOptions) -> Re
         .iter()
         .map(|p| {
             load_point(config, out, p).ok_or_else(|| {
-                Error::invalid("point", p.label(), "finished but its file cannot be read back")
+                Error::invalid(
+                    "point",
+                    p.label(),
+                    "finished but its file cannot be read back",
+                )
             })
         })
         .collect::<Result<_>>()?;
@@ -440,7 +452,11 @@ fn run_point(config: &SweepConfig, out: &Path, point: &Point) -> Result<PointRes
         std::fs::remove_dir_all(&run_dir).map_err(|e| Error::io(&run_dir, e))?;
     }
     train_on(&train_config, &dataset, &run_dir, &RunOptions::default()).map_err(|e| {
-        Error::invalid("sweep point", point.label(), format!("training failed: {e}"))
+        Error::invalid(
+            "sweep point",
+            point.label(),
+            format!("training failed: {e}"),
+        )
     })?;
     let records = read_equilibrium_csv(&run_dir.join("equilibrium.csv"))?;
     Ok(PointResult {

@@ -20,9 +20,9 @@ use super::exponents::{analyse_sizes, FssAnalysis, FssConfig, SizeRuns};
 use super::finite_size::{Abscissa, Curve, Observable};
 use super::plots::{plot_collapse, plot_curves, plot_size_law, size_points};
 use super::sweep::{PointResult, SweepConfig};
+use crate::analytic::cw_scaling::connected_peak;
 use crate::analytic::cw_scaling::ising_hidden::ising_hidden_connected_peak;
 use crate::analytic::cw_scaling::kernel::GibbsKernelOnM;
-use crate::analytic::cw_scaling::connected_peak;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
 use rand::SeedableRng;
@@ -143,7 +143,11 @@ pub fn analyse_sweep(
             .iter()
             .map(|&n| SizeRuns {
                 size: n,
-                runs: mine.iter().filter(|r| r.n == n).map(|r| toy_clock(r)).collect(),
+                runs: mine
+                    .iter()
+                    .filter(|r| r.n == n)
+                    .map(|r| toy_clock(r))
+                    .collect(),
             })
             .collect();
         let fss = FssConfig::default();
@@ -309,7 +313,10 @@ impl SweepSummary {
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         for f in &self.families {
-            s.push_str(&format!("### Family `{}` ({} hidden unit)\n\n", f.family, f.hidden_type));
+            s.push_str(&format!(
+                "### Family `{}` ({} hidden unit)\n\n",
+                f.family, f.hidden_type
+            ));
             let Some(a) = &f.analysis else {
                 s.push_str(&format!(
                     "No analysis: {}\n\n",
@@ -359,6 +366,12 @@ impl SweepSummary {
                     w.exponent, w.standard_error
                 ));
             }
+            if let Some(c) = &h.corrected_second_order {
+                s.push_str(&format!(
+                    "; second-order corrected a = {:.4} ± {:.4} (B₁ = {:.3}, B₂ = {:.3})",
+                    c.exponent, c.standard_error, c.corrections[0], c.corrections[1]
+                ));
+            }
             s.push_str(".\n");
             if let Some(t) = &a.tau {
                 s.push_str(&format!(
@@ -373,12 +386,18 @@ impl SweepSummary {
                         c.exponent, c.standard_error
                     ));
                 }
+                if let Some(c) = &t.corrected_second_order {
+                    s.push_str(&format!(
+                        "; second-order corrected a = {:.4} ± {:.4}",
+                        c.exponent, c.standard_error
+                    ));
+                }
                 s.push_str(".\n");
             }
             match (&a.shift.exponent, &a.shift.note) {
-                (Some((b, se)), _) => s.push_str(&format!(
-                    "Shift g*(N) − 1 ∝ N^-b: b = {b:.4} ± {se:.4}.\n"
-                )),
+                (Some((b, se)), _) => {
+                    s.push_str(&format!("Shift g*(N) − 1 ∝ N^-b: b = {b:.4} ± {se:.4}.\n"))
+                }
                 (None, Some(note)) => s.push_str(&format!("Shift: {note}.\n")),
                 _ => {}
             }

@@ -183,10 +183,16 @@ pub struct BootstrapPowerLaw {
     pub resamples: usize,
 }
 
+/// Runs per size below which the bootstrap is not attempted: with 2 runs every resample that
+/// can be fitted has the original means (a resample of one run twice has zero SE), so the
+/// bootstrap SE would be a spurious 0.
+const MIN_BOOTSTRAP_RUNS: usize = 3;
+
 /// Fits $\ln\bar y_N = c + a\ln N$ to the means over runs (errors: standard errors over runs) and
 /// estimates SE(a) by a bootstrap: `resamples` times, for each N draw its runs with replacement,
 /// recompute means and errors, refit. Resamples where a size's runs all coincide (zero error) are
-/// skipped; the bootstrap SE is NaN if fewer than two resamples remain.
+/// skipped; the bootstrap SE is NaN if fewer than two resamples remain, and NaN with no
+/// resamples when a size has fewer than 3 runs.
 ///
 /// # Errors
 /// `runs` and `sizes` of different lengths, fewer than 2 sizes, a size with fewer than 2 runs,
@@ -209,6 +215,13 @@ pub fn bootstrap_power_law<R: Rng + ?Sized>(
     }
     let (means, ses) = means_over_runs(runs);
     let fit = fit_power_law(sizes, &means, &ses)?;
+    if runs.iter().any(|r| r.len() < MIN_BOOTSTRAP_RUNS) {
+        return Ok(BootstrapPowerLaw {
+            fit,
+            bootstrap_standard_error: f64::NAN,
+            resamples: 0,
+        });
+    }
     let mut exponents = Vec::with_capacity(resamples);
     let mut drawn: Vec<Vec<f64>> = runs.iter().map(|r| vec![0.0; r.len()]).collect();
     for _ in 0..resamples {

@@ -7,6 +7,7 @@
 
 pub mod autocorrelation;
 pub mod fit;
+pub mod fit_corrections;
 
 pub use autocorrelation::{
     autocorrelation, autocovariance, ExponentialTime, IntegratedAutocorrelation, SokalWindow,
@@ -15,6 +16,7 @@ pub use fit::{
     bootstrap_power_law, fit_corrected_power_law, fit_power_law, weighted_linear_fit,
     BootstrapPowerLaw, CorrectedPowerLawFit, PowerLawFit, WeightedLinearFit,
 };
+pub use fit_corrections::{fit_second_order_corrected_power_law, SecondOrderPowerLawFit};
 
 use crate::error::{Error, Result};
 use statrs::distribution::{ChiSquared, ContinuousCDF};

@@ -25,6 +25,10 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::CwGaussianPcdTraining),
         Box::new(cases::CwBinaryHiddenAlpha),
         Box::new(cases::CwBinaryHiddenAlphaFull),
+        Box::new(cases::FssCwGaussian),
+        Box::new(cases::FssCwGaussianFull),
+        Box::new(cases::FssCwIsingHidden),
+        Box::new(cases::FssCwIsingHiddenFull),
         Box::new(cases::LinearSvdOdePlanted),
         Box::new(cases::LinearSvdOdeMnist),
         Box::new(cases::TwoPatternsTraining),
@@ -37,6 +41,10 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::MnistCutoffSlows),
         Box::new(cases::MnistReconstructionTopModes),
         Box::new(cases::MnistZeroBiasMeanMode),
+        Box::new(cases::MnistLearningTransition),
+        Box::new(cases::GenomeLearningTransition),
+        Box::new(cases::MnistLearningTransitionSymmetric),
+        Box::new(cases::GenomeLearningTransitionSymmetric),
     ]
 }
 

@@ -124,7 +124,10 @@ mod tests {
                 let t = (s / (n as f64).sqrt()).tanh();
                 let exact = 1.0 + (n as f64 - 1.0) * t * t;
                 let chi = m.susceptibility();
-                assert!((chi - exact).abs() < SUM_TOL * exact, "{n} {s}: {chi} vs {exact}");
+                assert!(
+                    (chi - exact).abs() < SUM_TOL * exact,
+                    "{n} {s}: {chi} vs {exact}"
+                );
                 assert!(m.connected_susceptibility() <= chi);
             }
         }

@@ -5,6 +5,8 @@ mod cw_binary_hidden;
 mod cw_binary_hidden_report;
 mod cw_gaussian;
 mod exact_gradient_fd;
+mod fss_cw;
+mod fss_data;
 mod gibbs_chi2;
 mod linear_svd_ode;
 mod mean_field;
@@ -21,6 +23,11 @@ pub use ais::{AisBracketRandomModels, AisFixtureB};
 pub use cw_binary_hidden::{CwBinaryHiddenAlpha, CwBinaryHiddenAlphaFull};
 pub use cw_gaussian::{CwGaussianExactTraining, CwGaussianPcdTraining};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
+pub use fss_cw::{FssCwGaussian, FssCwGaussianFull, FssCwIsingHidden, FssCwIsingHiddenFull};
+pub use fss_data::{
+    GenomeLearningTransition, GenomeLearningTransitionSymmetric, MnistLearningTransition,
+    MnistLearningTransitionSymmetric,
+};
 pub use gibbs_chi2::GibbsChiSquare;
 pub use linear_svd_ode::{LinearSvdOdeMnist, LinearSvdOdePlanted};
 pub use mean_field::{MeanFieldErrorOrders, TapDivergenceReported, TapFixedPoints};

@@ -1,0 +1,420 @@
+//! The learning transition on real data (issue 6 item 3): while a {0,1} RBM learns MNIST or the
+//! 1000-genomes SNP set, the first singular value crosses its threshold σ₁ = 4 (g = (σ₁/4)² = 1)
+//! where the connected susceptibility of the top mode and the Gibbs autocorrelation time peak
+//! (`theory/finite-size-scaling.md`, "What to measure during training"; Decelle's talk).
+
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
+use crate::scaling::finite_size::{locate_peak, Abscissa, Curve, Observable, Peak};
+use crate::scaling::{read_equilibrium_csv, EquilibriumRecord};
+use crate::validation::plots::{line_chart_with_markers, Series};
+use crate::validation::{
+    CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
+};
+use serde_json::json;
+
+/// "Coincide": the peak lies where g is within a factor 2 of its threshold 1 (σ₁ within √2 of
+/// 4). Fixed before the runs; the {0,1} threshold holds at the symmetric point of the biases,
+/// which trained biases are not at, so a tighter window would test more than the claim.
+const CONTROL_WINDOW: (f64, f64) = (0.5, 2.0);
+/// Half window of the quadratic peak fit (7 points), as for the Curie–Weiss sweeps.
+const HALF_WINDOW: usize = 3;
+
+struct DataSetting {
+    id: &'static str,
+    dataset: &'static str,
+    label: &'static str,
+    hidden: usize,
+    epochs: usize,
+    /// Learning rate (±1 units with zero biases grow σ₁ many times faster than {0,1} units:
+    /// the data's uncentred second moment along the mean direction is O(N); chosen so that g
+    /// moves by ≲ 10 % per update across the threshold, for ≥ 10 measurements there).
+    learning_rate: f64,
+    /// ±1 units with zero, untrained biases: the theory's symmetric point, no field along the
+    /// top mode (threshold σ₁ = 1).
+    symmetric: bool,
+}
+
+const MNIST: DataSetting = DataSetting {
+    id: "mnist-learning-transition",
+    dataset: "mnist",
+    label: "MNIST (784 × 500)",
+    hidden: 500,
+    epochs: 2,
+    learning_rate: 0.01,
+    symmetric: false,
+};
+const GENOME: DataSetting = DataSetting {
+    id: "genome-learning-transition",
+    dataset: "genome",
+    label: "1000 genomes (805 × 100)",
+    hidden: 100,
+    epochs: 10,
+    learning_rate: 0.01,
+    symmetric: false,
+};
+const MNIST_SYMMETRIC: DataSetting = DataSetting {
+    id: "mnist-learning-transition-symmetric",
+    dataset: "mnist",
+    label: "MNIST, ±1 units, zero biases (784 × 500)",
+    hidden: 500,
+    epochs: 2,
+    learning_rate: 1e-4,
+    symmetric: true,
+};
+const GENOME_SYMMETRIC: DataSetting = DataSetting {
+    id: "genome-learning-transition-symmetric",
+    dataset: "genome",
+    label: "1000 genomes, ±1 units, zero biases (805 × 100)",
+    hidden: 100,
+    epochs: 10,
+    learning_rate: 5e-4,
+    symmetric: true,
+};
+
+/// MNIST: σ₁ = 4 at the χ^c and τ peaks.
+pub struct MnistLearningTransition;
+/// The genome set: σ₁ = 4 at the χ^c and τ peaks.
+pub struct GenomeLearningTransition;
+/// MNIST in ±1 units with zero biases: σ₁ = 1 at the χ^c and τ peaks.
+pub struct MnistLearningTransitionSymmetric;
+/// The genome set in ±1 units with zero biases: σ₁ = 1 at the χ^c and τ peaks.
+pub struct GenomeLearningTransitionSymmetric;
+
+fn claim(s: &DataSetting) -> Claim {
+    if s.symmetric {
+        return Claim {
+            id: s.id,
+            source: "Decelle talk (learning transitions); theory/finite-size-scaling.md; theory README (threshold 1 for ±1 units)",
+            statement: if s.dataset == "mnist" {
+                "Training a ±1 RBM with zero biases on MNIST (no field along any mode), the first \
+                 singular value crosses its threshold σ₁ = 1 where χ^c of the top mode and \
+                 τ_int(m₁) peak"
+            } else {
+                "Training a ±1 RBM with zero biases on the 1000-genomes SNP set, the first singular \
+                 value crosses its threshold σ₁ = 1 where χ^c of the top mode and τ_int(m₁) peak"
+            },
+        };
+    }
+    Claim {
+        id: s.id,
+        source: "Decelle talk (learning transitions); theory/finite-size-scaling.md; Bachtis et al. 2024",
+        statement: if s.dataset == "mnist" {
+            "Training a {0,1} RBM on MNIST, the first singular value crosses its threshold σ₁ = 4 where \
+             the connected susceptibility χ^c of the top mode and the Gibbs autocorrelation time \
+             τ_int(m₁) peak"
+        } else {
+            "Training a {0,1} RBM on the 1000-genomes SNP set, the first singular value crosses its \
+             threshold σ₁ = 4 where χ^c of the top mode and τ_int(m₁) peak"
+        },
+    }
+}
+
+impl ValidationCase for MnistLearningTransition {
+    fn claim(&self) -> Claim {
+        claim(&MNIST)
+    }
+    fn level(&self) -> Level {
+        Level::Full
+    }
+    fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
+        run(ctx, &MNIST)
+    }
+}
+
+impl ValidationCase for MnistLearningTransitionSymmetric {
+    fn claim(&self) -> Claim {
+        claim(&MNIST_SYMMETRIC)
+    }
+    fn level(&self) -> Level {
+        Level::Full
+    }
+    fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
+        run(ctx, &MNIST_SYMMETRIC)
+    }
+}
+
+impl ValidationCase for GenomeLearningTransitionSymmetric {
+    fn claim(&self) -> Claim {
+        claim(&GENOME_SYMMETRIC)
+    }
+    fn level(&self) -> Level {
+        Level::Full
+    }
+    fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
+        run(ctx, &GENOME_SYMMETRIC)
+    }
+}
+
+impl ValidationCase for GenomeLearningTransition {
+    fn claim(&self) -> Claim {
+        claim(&GENOME)
+    }
+    fn level(&self) -> Level {
+        Level::Full
+    }
+    fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
+        run(ctx, &GENOME)
+    }
+}
+
+/// The training configuration: Fissore's PCD-5 settings plus equilibrium measurements.
+fn config(ctx: &ValidationContext, s: &DataSetting) -> TrainConfig {
+    TrainConfig {
+        dataset: s.dataset.into(),
+        data: ctx.data_root.clone(),
+        hidden: s.hidden,
+        epochs: s.epochs,
+        learning_rate: s.learning_rate,
+        seed: ctx.seed,
+        checkpoints_per_decade: 0,
+        spectrum_per_decade: 0,
+        equilibrium_per_decade: 10,
+        equilibrium_control_step: 0.05,
+        equilibrium_control_min: 0.25,
+        equilibrium_control_max: 4.0,
+        equilibrium_chains: 16,
+        equilibrium_sweeps: 2000,
+        equilibrium_max_sweeps: 8000,
+        ..if s.symmetric {
+            TrainConfig {
+                visible_type: "ising".into(),
+                hidden_type: "ising".into(),
+                visible_bias_init: "zero".into(),
+                train_biases: false,
+                ..TrainConfig::default()
+            }
+        } else {
+            TrainConfig::default()
+        }
+    }
+}
+
+/// First update where g reaches 1, interpolated linearly in (ln step, ln g).
+fn crossing(records: &[EquilibriumRecord]) -> Option<f64> {
+    records.windows(2).find_map(|w| {
+        let (a, b) = (&w[0], &w[1]);
+        (a.step > 0 && a.control < 1.0 && b.control >= 1.0).then(|| {
+            let (x0, x1) = ((a.step as f64).ln(), (b.step as f64).ln());
+            let (y0, y1) = (a.control.ln(), b.control.ln());
+            (x0 + (x1 - x0) * (-y0) / (y1 - y0)).exp()
+        })
+    })
+}
+
+/// g at update `step`, interpolated linearly in (ln step, ln g).
+fn control_at(records: &[EquilibriumRecord], step: f64) -> f64 {
+    let x = step.ln();
+    records
+        .windows(2)
+        .filter(|w| w[0].step > 0)
+        .find(|w| (w[0].step as f64).ln() <= x && x <= (w[1].step as f64).ln())
+        .map_or(f64::NAN, |w| {
+            let (x0, x1) = ((w[0].step as f64).ln(), (w[1].step as f64).ln());
+            let t = if x1 > x0 { (x - x0) / (x1 - x0) } else { 0.0 };
+            (w[0].control.ln() + t * (w[1].control.ln() - w[0].control.ln())).exp()
+        })
+}
+
+/// Whether a record measures `obs`: χ^c needs chains that agree (R̂ ≤ 1.1); τ needs a
+/// trustworthy estimate (window found, enough samples, chains that agree). Others are lower
+/// bounds or unequilibrated, not measurements, and are left out of the peak search.
+fn measures(r: &EquilibriumRecord, obs: Observable) -> bool {
+    match obs {
+        Observable::Chi | Observable::ChiConnected => {
+            !(r.gelman_rubin > crate::scaling::GELMAN_RUBIN_MAX)
+        }
+        Observable::TauM | Observable::TauM2 => r.trustworthy,
+    }
+}
+
+/// Peak of an observable over ln(step) (records with step ≥ 1 that measure it).
+fn peak_over_time(records: &[EquilibriumRecord], obs: Observable) -> Result<Peak> {
+    // the abscissa is ln(learning time) = ln(η step): shift back to ln(step)
+    let with_step: Vec<EquilibriumRecord> = records
+        .iter()
+        .filter(|r| r.step > 0 && measures(r, obs) && Observable::of(obs, r).0.is_finite())
+        .map(|r| EquilibriumRecord {
+            learning_time: r.step as f64,
+            ..r.clone()
+        })
+        .collect();
+    let curve = Curve::from_records(&with_step, obs, Abscissa::LogTime);
+    locate_peak(&curve.points, HALF_WINDOW)
+}
+
+fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
+    let c = config(ctx, s);
+    let (threshold, g_text, spin_text, bias_text) = if s.symmetric {
+        ("σ₁ = 1", "σ₁²", "v", "zero biases, not trained")
+    } else {
+        (
+            "σ₁ = 4",
+            "(σ₁/4)²",
+            "(2v−1)",
+            "visible bias from the data, hidden bias zero, both trained",
+        )
+    };
+    let dataset: Dataset = match c.load_dataset() {
+        Ok(d) => d,
+        Err(e) => {
+            return Ok(CaseOutcome::skipped(format!(
+                "{} not available: {e}",
+                s.dataset
+            )))
+        }
+    };
+    let run_dir = ctx.out_dir.join("runs").join(s.id);
+    let options = RunOptions {
+        progress: ctx.progress,
+        ..RunOptions::default()
+    };
+    train_or_reuse(&c, &dataset, &run_dir, &options)?;
+    let mut records = read_equilibrium_csv(&run_dir.join("equilibrium.csv"))?;
+    records.sort_by_key(|r| r.step);
+    let t_cross = crossing(&records);
+    let chi_peak = peak_over_time(&records, Observable::ChiConnected)?;
+    let tau_peak = peak_over_time(&records, Observable::TauM)?;
+    let step_of = |p: &Peak| p.location.exp();
+    let g_chi = control_at(&records, step_of(&chi_peak));
+    let g_tau = control_at(&records, step_of(&tau_peak));
+    let inside = |g: f64| g >= CONTROL_WINDOW.0 && g <= CONTROL_WINDOW.1;
+    let ok = t_cross.is_some() && inside(g_chi) && inside(g_tau);
+    // figure: χ^c, τ(m1), τ(m1²) and g against updates, markers at the crossing
+    let series_of = |f: &dyn Fn(&EquilibriumRecord) -> f64, name: &str| Series {
+        name: name.into(),
+        points: records
+            .iter()
+            .filter(|r| r.step > 0 && f(r).is_finite() && f(r) > 0.0)
+            .map(|r| (r.step as f64, f(r)))
+            .collect(),
+    };
+    let series = vec![
+        series_of(&|r| r.chi_connected, "chi^c of the top mode"),
+        series_of(&|r| r.tau_m, "tau_int(m1) [sweeps]"),
+        series_of(&|r| r.tau_m2, "tau_int(m1^2) [sweeps]"),
+        series_of(
+            &|r| r.control,
+            if s.symmetric {
+                "g = sigma1^2"
+            } else {
+                "g = (sigma1/4)^2"
+            },
+        ),
+    ];
+    let interp = |pts: &[(f64, f64)], x: f64| -> f64 {
+        pts.windows(2)
+            .find(|w| w[0].0 <= x && x <= w[1].0)
+            .map_or(f64::NAN, |w| {
+                let t = (x.ln() - w[0].0.ln()) / (w[1].0.ln() - w[0].0.ln());
+                (w[0].1.ln() + t * (w[1].1.ln() - w[0].1.ln())).exp()
+            })
+    };
+    let mut markers = Vec::new();
+    if let Some(tc) = t_cross {
+        markers.push(Series {
+            name: format!(
+                "{} (update {tc:.0})",
+                if s.symmetric {
+                    "sigma1 = 1"
+                } else {
+                    "sigma1 = 4"
+                }
+            ),
+            points: series
+                .iter()
+                .map(|s| (tc, interp(&s.points, tc)))
+                .filter(|p| p.1.is_finite())
+                .collect(),
+        });
+    }
+    let (abs, rel) = ctx.figure_path(s.id)?;
+    line_chart_with_markers(
+        &abs,
+        &format!("{}: top-mode equilibrium along PCD training", s.label),
+        "parameter updates",
+        "value",
+        &series,
+        &markers,
+        true,
+        true,
+    )?;
+    let mut table = String::from(
+        format!("| update | g = {g_text} | χ | χ^c | τ_int(m₁) | τ_int(m₁²) | sweeps kept × chains | R̂(m₁²) | trustworthy |\n|---|---|---|---|---|---|---|---|---|\n"),
+    );
+    for r in &records {
+        table.push_str(&format!(
+            "| {} | {:.3} | {:.2} ± {:.2} | {:.3} ± {:.3} | {:.1} ± {:.1} | {:.1} ± {:.1} | {} × {} | {:.3} | {} |\n",
+            r.step,
+            r.control,
+            r.chi,
+            r.chi_se,
+            r.chi_connected,
+            r.chi_connected_se,
+            r.tau_m,
+            r.tau_m_se,
+            r.tau_m2,
+            r.tau_m2_se,
+            r.sweeps,
+            r.chains,
+            r.gelman_rubin,
+            if r.trustworthy { "yes" } else { "no (lower bound)" }
+        ));
+    }
+    let fmt_peak = |p: &Peak, g: f64| {
+        format!(
+            "update {:.0} (ln-step {:.3} ± {:.3}, {:?}), g = {g:.3}",
+            p.location.exp(),
+            p.location,
+            p.location_se,
+            p.status
+        )
+    };
+    let details = format!(
+        "{} with Fissore's PCD-5 settings (100 chains, batch 100, f32, weights N(0, 0.01²)), \
+         learning rate {}, {bias_text}, {} epochs, seed {}. At 10 log-spaced updates per decade \
+         and every 0.05 in g = {g_text} while 0.25 ≤ g ≤ 4, the frozen model's top mode m₁ = u₁·s̃/√Nv, s̃ = {spin_text}, is \
+         sampled by 16 block-Gibbs chains warm-started from the previous measurement (burn-in ≥ 20τ, \
+         ≥ 1000τ samples up to 8000 sweeps; `scaling::measure_equilibrium`). Peaks: weighted quadratic \
+         in ln(update) through 7 points around the maximum, over the records that measure the \
+         quantity (χ^c: chains agree, R̂(m₁²) ≤ 1.1; τ: trustworthy).\n\n\
+         {threshold} first reached at update {}. χ^c peak: {}. τ_int(m₁) peak: {}. Criterion: g within \
+         [{}, {}] at both peaks.\n\n**τ along training** (how many Gibbs sweeps PCD needs per \
+         independent sample of the top mode at each stage; rows marked 'no' hit the sweep cap or \
+         did not find the Sokal window, or whose chains disagree, R̂ > 1.1: their τ is a lower bound and \
+         their χ uncertain):\n\n{table}",
+        s.label,
+        s.learning_rate,
+        s.epochs,
+        ctx.seed,
+        t_cross.map_or("never".into(), |t| format!("{t:.1}")),
+        fmt_peak(&chi_peak, g_chi),
+        fmt_peak(&tau_peak, g_tau),
+        CONTROL_WINDOW.0,
+        CONTROL_WINDOW.1,
+    );
+    Ok(CaseOutcome {
+        theory: format!("χ^c and τ_int(m₁) peak at {threshold} (g = 1)"),
+        measured: format!(
+            "g = {g_chi:.3} at the χ^c peak, {g_tau:.3} at the τ peak; {threshold} at update {}",
+            t_cross.map_or("never".into(), |t| format!("{t:.0}"))
+        ),
+        tolerance: Tolerance::Criterion(format!(
+            "g in [{}, {}] at both peaks",
+            CONTROL_WINDOW.0, CONTROL_WINDOW.1
+        )),
+        verdict: if ok { Verdict::Pass } else { Verdict::Fail },
+        details,
+        figures: vec![rel],
+        seed: Some(ctx.seed),
+        numbers: json!({
+            "crossing_update": t_cross,
+            "chi_connected_peak": chi_peak,
+            "tau_peak": tau_peak,
+            "control_at_chi_peak": g_chi,
+            "control_at_tau_peak": g_tau,
+            "records": records,
+        }),
+    })
+}
