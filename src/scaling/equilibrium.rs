@@ -389,7 +389,8 @@ pub fn measure_equilibrium<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
             tau_m_se: analysis.tau_m.standard_error,
             tau_m2: analysis.tau_m2.tau_int,
             tau_m2_se: analysis.tau_m2.standard_error,
-            trustworthy: analysis.trustworthy && !(gelman_rubin > crate::scaling::GELMAN_RUBIN_MAX),
+            trustworthy: analysis.trustworthy
+                && (gelman_rubin.is_nan() || gelman_rubin <= crate::scaling::GELMAN_RUBIN_MAX),
             chains: r,
             burn_in: analysis.burn_in,
             sweeps: target - analysis.burn_in,

@@ -158,3 +158,11 @@ fn nan() -> f64 {
 /// $\hat R$ above which chains are taken to disagree (the usual threshold of Gelman & Rubin's
 /// diagnostic).
 pub const GELMAN_RUBIN_MAX: f64 = 1.1;
+
+impl EquilibriumRecord {
+    /// Whether the chains agreed ($\hat R \le$ [`GELMAN_RUBIN_MAX`]); true when $\hat R$ is
+    /// NaN (exact records, older files).
+    pub fn chains_agree(&self) -> bool {
+        self.gelman_rubin.is_nan() || self.gelman_rubin <= GELMAN_RUBIN_MAX
+    }
+}

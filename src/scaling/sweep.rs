@@ -203,14 +203,21 @@ impl SweepConfig {
                     "expected sqrt-n or none",
                 ));
             }
-            if !(f.dt > 0.0) || !(f.t_end + f.t_end_sqrt_n > 0.0) {
+            if f.dt.is_nan()
+                || f.dt <= 0.0
+                || (f.t_end + f.t_end_sqrt_n).is_nan()
+                || f.t_end + f.t_end_sqrt_n <= 0.0
+            {
                 return Err(Error::invalid(
                     "families.dt/t_end",
                     format!("{}/{}", f.dt, f.t_end),
                     "must give a positive learning time per update and run length",
                 ));
             }
-            if f.control_band[0] >= f.control_band[1] || !(f.control_step > 0.0) {
+            if f.control_band[0] >= f.control_band[1]
+                || f.control_step.is_nan()
+                || f.control_step <= 0.0
+            {
                 return Err(Error::invalid(
                     "families.control_band/control_step",
                     format!("{:?}/{}", f.control_band, f.control_step),

@@ -158,12 +158,9 @@ pub fn analyse_sweep(
         };
         let curves = |obs: Observable, abscissa: Abscissa| -> Vec<SizedCurve> {
             mine.iter()
-                .filter_map(|r| {
-                    let recs = toy_clock(r);
-                    Some(SizedCurve {
-                        size: r.n,
-                        curve: Curve::from_records(&recs, obs, abscissa),
-                    })
+                .map(|r| SizedCurve {
+                    size: r.n,
+                    curve: Curve::from_records(&toy_clock(r), obs, abscissa),
                 })
                 .filter(|c| c.curve.points.len() >= 2)
                 .collect()

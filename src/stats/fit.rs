@@ -3,8 +3,6 @@
 //! and the fit with a correction to scaling $y = A N^a (1 + B N^{-1/2})$.
 
 use crate::error::{Error, Result};
-use argmin::core::{CostFunction, Executor};
-use argmin::solver::brent::BrentOpt;
 use rand::Rng;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -109,7 +107,7 @@ impl PowerLawFit {
     }
 }
 
-fn check_points(sizes: &[f64], values: &[f64], standard_errors: &[f64], min: usize) -> Result<()> {
+pub(super) fn check_points(sizes: &[f64], values: &[f64], standard_errors: &[f64], min: usize) -> Result<()> {
     if sizes.len() != values.len() || sizes.len() != standard_errors.len() {
         return Err(Error::shape(
             "power-law fit",
@@ -266,48 +264,6 @@ pub struct CorrectedPowerLawFit {
     pub minimum_inside_range: bool,
 }
 
-/// Profile χ²(a): for fixed $a$ the model $y = A N^a + C N^{a-1/2}$ ($C = AB$) is linear in $(A, C)$.
-struct Profile<'a> {
-    sizes: &'a [f64],
-    values: &'a [f64],
-    errors: &'a [f64],
-}
-
-impl Profile<'_> {
-    fn linear(&self, a: f64) -> Option<WeightedLinearFit> {
-        let f0: Vec<f64> = self.sizes.iter().map(|n| n.powf(a)).collect();
-        let f1: Vec<f64> = self.sizes.iter().map(|n| n.powf(a - 0.5)).collect();
-        weighted_linear_fit(&f0, &f1, self.values, self.errors)
-    }
-    /// χ² of the best (A, C) at exponent a; $+\infty$ outside the admissible region $A > 0$,
-    /// $|B| < \sqrt{N_{\min}}$ (the leading term dominates, the correction is smaller than it
-    /// at every size). Without it 5-point fits find spurious minima with $A < 0$ where the
-    /// "correction" is the whole signal (see `notes/finite-size-scaling.md`).
-    fn chi_square(&self, a: f64) -> f64 {
-        let n_min = self.sizes.iter().cloned().fold(f64::INFINITY, f64::min);
-        match self.linear(a) {
-            Some(f)
-                if f.coefficients[0] > 0.0
-                    && (f.coefficients[1] / f.coefficients[0]).abs() < n_min.sqrt() =>
-            {
-                f.chi_square
-            }
-            _ => f64::INFINITY,
-        }
-    }
-}
-
-impl CostFunction for Profile<'_> {
-    type Param = f64;
-    type Output = f64;
-    fn cost(&self, a: &f64) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.chi_square(*a))
-    }
-}
-
-/// Grid points of the coarse scan of the profile χ² before Brent's refinement.
-const PROFILE_GRID: usize = 400;
-
 /// Fits $y = A N^a (1 + B N^{-1/2})$ with errors $\mathrm{SE}_i$ on $y_i$: a coarse scan of the
 /// profile χ²(a) over `exponent_range`, then Brent's method (argmin) in the best cell. SE(a) from
 /// the curvature of the profile, $\sqrt{2/\partial_a^2\chi^2}$. Only $A > 0$ and
@@ -322,65 +278,21 @@ pub fn fit_corrected_power_law(
     exponent_range: (f64, f64),
 ) -> Result<CorrectedPowerLawFit> {
     check_points(sizes, values, standard_errors, 3)?;
-    let (lo, hi) = exponent_range;
-    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        return Err(Error::invalid(
-            "exponent_range",
-            format!("({lo}, {hi})"),
-            "need finite lo < hi",
-        ));
-    }
-    let profile = Profile {
+    let f = super::fit_corrections::fit_with_corrections(
         sizes,
         values,
-        errors: standard_errors,
-    };
-    let step = (hi - lo) / PROFILE_GRID as f64;
-    let best = (0..=PROFILE_GRID)
-        .map(|k| lo + k as f64 * step)
-        .map(|a| (a, profile.chi_square(a)))
-        .fold((lo, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
-    if !best.1.is_finite() {
-        return Err(Error::NonFinite(
-            "corrected power law: no finite χ² in the range".into(),
-        ));
-    }
-    let (a_lo, a_hi) = ((best.0 - step).max(lo), (best.0 + step).min(hi));
-    let solver = BrentOpt::new(a_lo, a_hi).set_tolerance(1e-12, 1e-12);
-    let refined = Executor::new(
-        Profile {
-            sizes,
-            values,
-            errors: standard_errors,
-        },
-        solver,
-    )
-    .configure(|s| s.max_iters(200))
-    .run()
-    .ok()
-    .and_then(|r| r.state().best_param)
-    .unwrap_or(best.0);
-    let a = if profile.chi_square(refined) <= best.1 {
-        refined
-    } else {
-        best.0
-    };
-    let h = 1e-3 * (1.0 + a.abs());
-    let curvature = (profile.chi_square(a + h) - 2.0 * profile.chi_square(a)
-        + profile.chi_square(a - h))
-        / (h * h);
-    let linear = profile.linear(a).ok_or_else(|| {
-        Error::NonFinite("corrected power law: singular fit at the minimum".into())
-    })?;
-    let amplitude = linear.coefficients[0];
+        standard_errors,
+        exponent_range,
+        1,
+    )?;
     Ok(CorrectedPowerLawFit {
-        exponent: a,
-        exponent_standard_error: (2.0 / curvature).sqrt(),
-        amplitude,
-        correction: linear.coefficients[1] / amplitude,
-        chi_square: linear.chi_square,
+        exponent: f.exponent,
+        exponent_standard_error: f.standard_error,
+        amplitude: f.amplitude,
+        correction: f.corrections[0],
+        chi_square: f.chi_square,
         degrees_of_freedom: sizes.len() - 3,
-        minimum_inside_range: a > lo + step && a < hi - step && curvature.is_finite(),
+        minimum_inside_range: f.minimum_inside_range,
     })
 }
 

@@ -34,33 +34,38 @@ pub struct SecondOrderPowerLawFit {
     pub minimum_inside_range: bool,
 }
 
+/// Profile χ²(a) of $y = A N^a \sum_{k=0}^{K} B_k N^{-k/2}$ ($B_0 = 1$): for fixed $a$ linear
+/// in $(A, AB_1, …, AB_K)$.
 struct Profile<'a> {
     sizes: &'a [f64],
     values: &'a [f64],
     errors: &'a [f64],
+    orders: usize,
 }
 
 impl Profile<'_> {
-    /// Weighted least squares of $(A, AB_1, AB_2)$ at fixed $a$: (coefficients, χ²).
-    fn linear(&self, a: f64) -> Option<([f64; 3], f64)> {
+    /// Weighted least squares of $(A, AB_1, …)$ at fixed $a$: (coefficients, χ²).
+    fn linear(&self, a: f64) -> Option<(Vec<f64>, f64)> {
         let n = self.sizes.len();
-        let x = DMatrix::from_fn(n, 3, |i, k| {
+        let x = DMatrix::from_fn(n, self.orders + 1, |i, k| {
             self.sizes[i].powf(a - 0.5 * k as f64) / self.errors[i]
         });
         let y = DVector::from_fn(n, |i, _| self.values[i] / self.errors[i]);
-        let svd = x.clone().svd(true, true);
-        let c = svd.solve(&y, 1e-12).ok()?;
-        let r = &x * &c - &y;
-        Some(([c[0], c[1], c[2]], r.norm_squared()))
+        let c = x.clone().svd(true, true).solve(&y, 1e-12).ok()?;
+        let chi_square = (&x * &c - &y).norm_squared();
+        Some((c.iter().copied().collect(), chi_square))
     }
 
+    /// χ² at $a$; $+\infty$ outside the admissible region $A > 0$, $|B_k| < N_{\min}^{k/2}$
+    /// (every correction smaller than the leading term at every size). Without it 5-point fits
+    /// find spurious minima with $A < 0$ where the "correction" is the whole signal
+    /// (`notes/finite-size-scaling.md`).
     fn chi_square(&self, a: f64) -> f64 {
         let n_min = self.sizes.iter().cloned().fold(f64::INFINITY, f64::min);
         match self.linear(a) {
             Some((c, chi2))
                 if c[0] > 0.0
-                    && (c[1] / c[0]).abs() < n_min.sqrt()
-                    && (c[2] / c[0]).abs() < n_min =>
+                    && (1..c.len()).all(|k| (c[k] / c[0]).abs() < n_min.powf(0.5 * k as f64)) =>
             {
                 chi2
             }
@@ -80,38 +85,31 @@ impl CostFunction for Profile<'_> {
 /// Grid points of the profile scan before Brent's refinement.
 const PROFILE_GRID: usize = 400;
 
-/// Fits $y = A N^a(1 + B_1N^{-1/2} + B_2N^{-1})$ by profiling χ² over $a$ in `exponent_range`
-/// (for fixed $a$ the model is linear in $A, AB_1, AB_2$), scan then Brent; SE from the
-/// curvature of the profile.
+/// A power law with `orders` corrections fitted by [`fit_with_corrections`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CorrectionsFit {
+    pub exponent: f64,
+    pub standard_error: f64,
+    /// $A$, then $B_1, …, B_K$.
+    pub amplitude: f64,
+    pub corrections: Vec<f64>,
+    pub chi_square: f64,
+    pub minimum_inside_range: bool,
+}
+
+/// Fits $y = A N^a(1 + \sum_{k=1}^{K} B_k N^{-k/2})$ with errors on $y$ by profiling χ²(a) over
+/// `exponent_range` (scan of [`PROFILE_GRID`] cells, then argmin's Brent in the best one); SE(a)
+/// from the curvature of the profile, $\sqrt{2/\chi''}$. Points must be checked by the caller.
 ///
 /// # Errors
-/// Fewer than 5 points (no degree of freedom left), non-positive errors or sizes, a bad
-/// range, or no admissible minimum.
-pub fn fit_second_order_corrected_power_law(
+/// A bad range; no admissible minimum; a singular fit at the minimum.
+pub(crate) fn fit_with_corrections(
     sizes: &[f64],
     values: &[f64],
     standard_errors: &[f64],
     exponent_range: (f64, f64),
-) -> Result<SecondOrderPowerLawFit> {
-    if sizes.len() != values.len() || sizes.len() != standard_errors.len() || sizes.len() < 5 {
-        return Err(Error::invalid(
-            "points",
-            sizes.len(),
-            "need ≥ 5 (size, value, error) triples of equal length",
-        ));
-    }
-    if sizes
-        .iter()
-        .chain(standard_errors)
-        .any(|x| !(x.is_finite() && *x > 0.0))
-        || values.iter().any(|y| !y.is_finite())
-    {
-        return Err(Error::invalid(
-            "points",
-            "",
-            "sizes and errors must be positive, values finite",
-        ));
-    }
+    orders: usize,
+) -> Result<CorrectionsFit> {
     let (lo, hi) = exponent_range;
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
         return Err(Error::invalid(
@@ -124,6 +122,7 @@ pub fn fit_second_order_corrected_power_law(
         sizes,
         values,
         errors: standard_errors,
+        orders,
     };
     let step = (hi - lo) / PROFILE_GRID as f64;
     let best = (0..=PROFILE_GRID)
@@ -132,16 +131,17 @@ pub fn fit_second_order_corrected_power_law(
         .fold((lo, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
     if !best.1.is_finite() {
         return Err(Error::NonFinite(
-            "second-order corrected power law: no admissible χ² in the range".into(),
+            "corrected power law: no admissible χ² in the range".into(),
         ));
     }
-    let solver =
-        BrentOpt::new((best.0 - step).max(lo), (best.0 + step).min(hi)).set_tolerance(1e-12, 1e-12);
+    let solver = BrentOpt::new((best.0 - step).max(lo), (best.0 + step).min(hi))
+        .set_tolerance(1e-12, 1e-12);
     let refined = Executor::new(
         Profile {
             sizes,
             values,
             errors: standard_errors,
+            orders,
         },
         solver,
     )
@@ -161,18 +161,41 @@ pub fn fit_second_order_corrected_power_law(
         / (h * h);
     let (c, chi_square) = profile
         .linear(a)
-        .ok_or_else(|| Error::NonFinite("second-order fit: singular at the minimum".into()))?;
-    Ok(SecondOrderPowerLawFit {
+        .ok_or_else(|| Error::NonFinite("corrected power law: singular fit at the minimum".into()))?;
+    Ok(CorrectionsFit {
         exponent: a,
         standard_error: (2.0 / curvature).sqrt(),
         amplitude: c[0],
-        corrections: [c[1] / c[0], c[2] / c[0]],
+        corrections: c[1..].iter().map(|b| b / c[0]).collect(),
         chi_square,
-        degrees_of_freedom: sizes.len() - 4,
         minimum_inside_range: a > lo + step
             && a < hi - step
             && curvature.is_finite()
             && curvature > 0.0,
+    })
+}
+
+/// Fits $y = A N^a(1 + B_1N^{-1/2} + B_2N^{-1})$ ([`fit_with_corrections`] with two orders).
+///
+/// # Errors
+/// Fewer than 5 points (no degree of freedom left), non-positive values, errors or sizes, a bad
+/// range, or no admissible minimum.
+pub fn fit_second_order_corrected_power_law(
+    sizes: &[f64],
+    values: &[f64],
+    standard_errors: &[f64],
+    exponent_range: (f64, f64),
+) -> Result<SecondOrderPowerLawFit> {
+    super::fit::check_points(sizes, values, standard_errors, 5)?;
+    let f = fit_with_corrections(sizes, values, standard_errors, exponent_range, 2)?;
+    Ok(SecondOrderPowerLawFit {
+        exponent: f.exponent,
+        standard_error: f.standard_error,
+        amplitude: f.amplitude,
+        corrections: [f.corrections[0], f.corrections[1]],
+        chi_square: f.chi_square,
+        degrees_of_freedom: sizes.len() - 4,
+        minimum_inside_range: f.minimum_inside_range,
     })
 }
 

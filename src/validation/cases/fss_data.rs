@@ -222,9 +222,7 @@ fn control_at(records: &[EquilibriumRecord], step: f64) -> f64 {
 /// bounds or unequilibrated, not measurements, and are left out of the peak search.
 fn measures(r: &EquilibriumRecord, obs: Observable) -> bool {
     match obs {
-        Observable::Chi | Observable::ChiConnected => {
-            !(r.gelman_rubin > crate::scaling::GELMAN_RUBIN_MAX)
-        }
+        Observable::Chi | Observable::ChiConnected => r.chains_agree(),
         Observable::TauM | Observable::TauM2 => r.trustworthy,
     }
 }
@@ -340,8 +338,8 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
         true,
         true,
     )?;
-    let mut table = String::from(
-        format!("| update | g = {g_text} | χ | χ^c | τ_int(m₁) | τ_int(m₁²) | sweeps kept × chains | R̂(m₁²) | trustworthy |\n|---|---|---|---|---|---|---|---|---|\n"),
+    let mut table = format!(
+        "| update | g = {g_text} | χ | χ^c | τ_int(m₁) | τ_int(m₁²) | sweeps kept × chains | R̂(m₁²) | trustworthy |\n|---|---|---|---|---|---|---|---|---|\n"
     );
     for r in &records {
         table.push_str(&format!(
