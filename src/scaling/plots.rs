@@ -208,6 +208,31 @@ pub fn plot_curves(
     abscissa: Abscissa,
     critical_point: Option<f64>,
 ) -> Result<()> {
+    plot_curves_scaled(
+        path,
+        title,
+        y_label,
+        curves,
+        abscissa,
+        critical_point,
+        false,
+    )
+}
+
+/// [`plot_curves`] with an optional logarithmic y axis (e.g. for relaxation times spanning
+/// decades).
+///
+/// # Errors
+/// The file cannot be written.
+pub fn plot_curves_scaled(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    curves: &[SizedCurve],
+    abscissa: Abscissa,
+    critical_point: Option<f64>,
+    log_y: bool,
+) -> Result<()> {
     let log_time = abscissa == Abscissa::LogTime;
     let series = by_size(curves, |c| {
         let mut curve = c.curve.clone();
@@ -230,7 +255,7 @@ pub fn plot_curves(
         &series,
         &[],
         vertical,
-        (log_time, false),
+        (log_time, log_y),
     )
 }
 

@@ -18,7 +18,7 @@ use super::collapse::{
 };
 use super::exponents::{analyse_sizes, FssAnalysis, FssConfig, SizeRuns};
 use super::finite_size::{Abscissa, Curve, Observable};
-use super::plots::{plot_collapse, plot_curves, plot_size_law, size_points};
+use super::plots::{plot_collapse, plot_curves, plot_curves_scaled, plot_size_law, size_points};
 use super::sweep::{PointResult, SweepConfig};
 use crate::analytic::cw_scaling::connected_peak;
 use crate::analytic::cw_scaling::ising_hidden::ising_hidden_connected_peak;
@@ -158,9 +158,18 @@ pub fn analyse_sweep(
         };
         let curves = |obs: Observable, abscissa: Abscissa| -> Vec<SizedCurve> {
             mine.iter()
-                .map(|r| SizedCurve {
-                    size: r.n,
-                    curve: Curve::from_records(&toy_clock(r), obs, abscissa),
+                .map(|r| {
+                    // τ only where it is a measurement (not a capped lower bound)
+                    let records: Vec<_> = toy_clock(r)
+                        .into_iter()
+                        .filter(|e| {
+                            !matches!(obs, Observable::TauM | Observable::TauM2) || e.trustworthy
+                        })
+                        .collect();
+                    SizedCurve {
+                        size: r.n,
+                        curve: Curve::from_records(&records, obs, abscissa),
+                    }
                 })
                 .filter(|c| c.curve.points.len() >= 2)
                 .collect()
@@ -197,24 +206,30 @@ pub fn analyse_sweep(
         })?;
         let tau_g = curves(Observable::TauM, Abscissa::Control);
         fig(format!("{name}-tau-vs-g.png"), &|p| {
-            plot_curves(
+            plot_curves_scaled(
                 p,
-                &format!("{name} hidden unit: Gibbs autocorrelation time of m1"),
+                &format!(
+                    "{name} hidden unit: Gibbs autocorrelation time of m1 (trustworthy estimates)"
+                ),
                 Observable::TauM.label(),
                 &tau_g,
                 Abscissa::Control,
                 Some(1.0),
+                true,
             )
         })?;
         let tau_t = curves(Observable::TauM, Abscissa::LogTime);
         fig(format!("{name}-tau-vs-time.png"), &|p| {
-            plot_curves(
+            plot_curves_scaled(
                 p,
-                &format!("{name} hidden unit: tau_int(m1) against learning time"),
+                &format!(
+                    "{name} hidden unit: tau_int(m1) against learning time (trustworthy estimates)"
+                ),
                 Observable::TauM.label(),
                 &tau_t,
                 Abscissa::LogTime,
                 None,
+                true,
             )
         })?;
         if let Some(a) = &analysis {

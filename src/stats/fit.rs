@@ -107,7 +107,12 @@ impl PowerLawFit {
     }
 }
 
-pub(super) fn check_points(sizes: &[f64], values: &[f64], standard_errors: &[f64], min: usize) -> Result<()> {
+pub(super) fn check_points(
+    sizes: &[f64],
+    values: &[f64],
+    standard_errors: &[f64],
+    min: usize,
+) -> Result<()> {
     if sizes.len() != values.len() || sizes.len() != standard_errors.len() {
         return Err(Error::shape(
             "power-law fit",

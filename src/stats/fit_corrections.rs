@@ -134,8 +134,8 @@ pub(crate) fn fit_with_corrections(
             "corrected power law: no admissible χ² in the range".into(),
         ));
     }
-    let solver = BrentOpt::new((best.0 - step).max(lo), (best.0 + step).min(hi))
-        .set_tolerance(1e-12, 1e-12);
+    let solver =
+        BrentOpt::new((best.0 - step).max(lo), (best.0 + step).min(hi)).set_tolerance(1e-12, 1e-12);
     let refined = Executor::new(
         Profile {
             sizes,
@@ -159,9 +159,9 @@ pub(crate) fn fit_with_corrections(
     let curvature = (profile.chi_square(a + h) - 2.0 * profile.chi_square(a)
         + profile.chi_square(a - h))
         / (h * h);
-    let (c, chi_square) = profile
-        .linear(a)
-        .ok_or_else(|| Error::NonFinite("corrected power law: singular fit at the minimum".into()))?;
+    let (c, chi_square) = profile.linear(a).ok_or_else(|| {
+        Error::NonFinite("corrected power law: singular fit at the minimum".into())
+    })?;
     Ok(CorrectionsFit {
         exponent: a,
         standard_error: (2.0 / curvature).sqrt(),
