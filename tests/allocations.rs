@@ -57,7 +57,8 @@ fn allocations_per_update(nv: usize, nh: usize, batch: usize, chains: usize) -> 
     let mut state = OptimizerState::default();
     let mut gradient = Gradient::zeros(nv, nh);
     let mut step = |rbm: &mut Rbm<Binary, Binary, f32>, rng: &mut rand::rngs::StdRng| {
-        est.estimate(rbm, data.as_view(), rng, &mut gradient).unwrap();
+        est.estimate(rbm, data.as_view(), rng, &mut gradient)
+            .unwrap();
         sgd.apply(rbm, &mut gradient, &mut state);
     };
     for _ in 0..3 {
@@ -112,5 +113,9 @@ fn where_large_shapes_allocate() {
     let n1 = ALLOCATIONS.load(Ordering::Relaxed);
     sample_layer(&Binary, &c, &mut out, &mut rng);
     let n2 = ALLOCATIONS.load(Ordering::Relaxed);
-    println!("gemm 100x784x500: {} allocations; sample_layer 100x500: {}", n1 - n0, n2 - n1);
+    println!(
+        "gemm 100x784x500: {} allocations; sample_layer 100x500: {}",
+        n1 - n0,
+        n2 - n1
+    );
 }
