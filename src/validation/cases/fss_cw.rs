@@ -223,39 +223,52 @@ fn pointwise(results: &[PointResult]) -> Result<(bool, Vec<serde_json::Value>, S
     Ok((ok, rows, table))
 }
 
+/// The sizes with a usable measured mean (finite, SE > 0) beside their exact reference value,
+/// which is given the measured relative error; `None` if a size has no exact value.
+struct Paired {
+    sizes: Vec<f64>,
+    measured: Vec<f64>,
+    measured_ses: Vec<f64>,
+    exact: Vec<f64>,
+    exact_ses: Vec<f64>,
+}
+
+fn paired(peaks: &[SizePeaks], exact: &[ExactReference], tau: bool) -> Option<Paired> {
+    let mut p = Paired {
+        sizes: Vec::new(),
+        measured: Vec::new(),
+        measured_ses: Vec::new(),
+        exact: Vec::new(),
+        exact_ses: Vec::new(),
+    };
+    for s in peaks {
+        let (m, se) = if tau { s.tau() } else { s.height() };
+        let e = exact.iter().find(|e| e.size == s.n)?;
+        let x = if tau { e.tau? } else { e.height };
+        if m.is_finite() && se.is_finite() && se > 0.0 {
+            p.sizes.push(s.n as f64);
+            p.measured.push(m);
+            p.measured_ses.push(se);
+            p.exact.push(x);
+            p.exact_ses.push(se / m * x);
+        }
+    }
+    Some(p)
+}
+
 /// Effective exponent of the measured means (propagated errors) and of the exact values at the
-/// same sizes with the same relative errors.
+/// same sizes with the same relative errors: (measured, SE, exact).
 fn effective_exponents(
     peaks: &[SizePeaks],
     exact: &[ExactReference],
     tau: bool,
 ) -> Option<(f64, f64, f64)> {
-    let mut ns = Vec::new();
-    let mut ys = Vec::new();
-    let mut ses = Vec::new();
-    let mut xs = Vec::new();
-    for p in peaks {
-        let (m, se) = if tau { p.tau() } else { p.height() };
-        let e = exact.iter().find(|e| e.size == p.n)?;
-        let x = if tau { e.tau? } else { e.height };
-        if m.is_finite() && se.is_finite() && se > 0.0 {
-            ns.push(p.n as f64);
-            ys.push(m);
-            ses.push(se);
-            xs.push(x);
-        }
-    }
-    if ns.len() < 2 {
+    let p = paired(peaks, exact, tau)?;
+    if p.sizes.len() < 2 {
         return None;
     }
-    let fit = fit_power_law(&ns, &ys, &ses).ok()?;
-    let rel: Vec<f64> = ys
-        .iter()
-        .zip(&ses)
-        .zip(&xs)
-        .map(|((y, s), x)| s / y * x)
-        .collect();
-    let exact_fit = fit_power_law(&ns, &xs, &rel).ok()?;
+    let fit = fit_power_law(&p.sizes, &p.measured, &p.measured_ses).ok()?;
+    let exact_fit = fit_power_law(&p.sizes, &p.exact, &p.exact_ses).ok()?;
     Some((
         fit.exponent,
         fit.exponent_standard_error,
@@ -267,18 +280,8 @@ fn effective_exponents(
 /// measured sizes with the measured relative errors: its exponent, i.e. ½ plus the bias the
 /// neglected higher corrections leave at these sizes.
 fn exact_first_order(peaks: &[SizePeaks], exact: &[ExactReference], tau: bool) -> Option<f64> {
-    let (mut ns, mut ys, mut ses) = (Vec::new(), Vec::new(), Vec::new());
-    for p in peaks {
-        let (m, se) = if tau { p.tau() } else { p.height() };
-        let e = exact.iter().find(|e| e.size == p.n)?;
-        let x = if tau { e.tau? } else { e.height };
-        if m.is_finite() && se > 0.0 {
-            ns.push(p.n as f64);
-            ys.push(x);
-            ses.push(se / m * x);
-        }
-    }
-    crate::stats::fit_corrected_power_law(&ns, &ys, &ses, (-0.5, 1.5))
+    let p = paired(peaks, exact, tau)?;
+    crate::stats::fit_corrected_power_law(&p.sizes, &p.exact, &p.exact_ses, (-0.5, 1.5))
         .ok()
         .map(|f| f.exponent)
 }
@@ -316,25 +319,20 @@ fn chosen_fit(
 /// The one- and two-order corrected fits applied to the exact toy heights at the measured
 /// sizes, with the measured relative errors: what the fits give when ½ is exactly right.
 fn exact_corrected_fits(peaks: &[SizePeaks], exact: &[ExactReference]) -> String {
-    let mut ns = Vec::new();
-    let mut ys = Vec::new();
-    let mut ses = Vec::new();
-    for p in peaks {
-        let (m, se) = p.height();
-        if let Some(e) = exact.iter().find(|e| e.size == p.n) {
-            if m.is_finite() && se > 0.0 {
-                ns.push(p.n as f64);
-                ys.push(e.height);
-                ses.push(se / m * e.height);
-            }
-        }
-    }
-    let one = crate::stats::fit_corrected_power_law(&ns, &ys, &ses, (-0.5, 1.5))
+    let Some(p) = paired(peaks, exact, false) else {
+        return "No exact reference for every size.".into();
+    };
+    let one = crate::stats::fit_corrected_power_law(&p.sizes, &p.exact, &p.exact_ses, (-0.5, 1.5))
         .map(|f| format!("{:.4} ± {:.4}", f.exponent, f.exponent_standard_error))
         .unwrap_or_else(|e| format!("not fitted ({e})"));
-    let two = crate::stats::fit_second_order_corrected_power_law(&ns, &ys, &ses, (-0.5, 1.5))
-        .map(|f| format!("{:.4} ± {:.4}", f.exponent, f.standard_error))
-        .unwrap_or_else(|e| format!("not fitted ({e})"));
+    let two = crate::stats::fit_second_order_corrected_power_law(
+        &p.sizes,
+        &p.exact,
+        &p.exact_ses,
+        (-0.5, 1.5),
+    )
+    .map(|f| format!("{:.4} ± {:.4}", f.exponent, f.standard_error))
+    .unwrap_or_else(|e| format!("not fitted ({e})"));
     format!(
         "On the exact toy peaks at the same sizes (same relative errors) the theory's fit \
          A N^a (1 + B N^-1/2) gives a = {one}, and with the next order (1 + B₁ N^-1/2 + B₂ N^-1) \

@@ -203,18 +203,31 @@ fn crossing(records: &[EquilibriumRecord]) -> Option<f64> {
     })
 }
 
+/// `y` at `x` interpolated linearly in (ln x, ln y) between the points (sorted by x, all
+/// positive) that bracket it; NaN outside them.
+fn loglog_interpolate(points: &[(f64, f64)], x: f64) -> f64 {
+    points
+        .windows(2)
+        .find(|w| w[0].0 <= x && x <= w[1].0)
+        .map_or(f64::NAN, |w| {
+            let (x0, x1) = (w[0].0.ln(), w[1].0.ln());
+            let t = if x1 > x0 {
+                (x.ln() - x0) / (x1 - x0)
+            } else {
+                0.0
+            };
+            (w[0].1.ln() + t * (w[1].1.ln() - w[0].1.ln())).exp()
+        })
+}
+
 /// g at update `step`, interpolated linearly in (ln step, ln g).
 fn control_at(records: &[EquilibriumRecord], step: f64) -> f64 {
-    let x = step.ln();
-    records
-        .windows(2)
-        .filter(|w| w[0].step > 0)
-        .find(|w| (w[0].step as f64).ln() <= x && x <= (w[1].step as f64).ln())
-        .map_or(f64::NAN, |w| {
-            let (x0, x1) = ((w[0].step as f64).ln(), (w[1].step as f64).ln());
-            let t = if x1 > x0 { (x - x0) / (x1 - x0) } else { 0.0 };
-            (w[0].control.ln() + t * (w[1].control.ln() - w[0].control.ln())).exp()
-        })
+    let points: Vec<(f64, f64)> = records
+        .iter()
+        .filter(|r| r.step > 0)
+        .map(|r| (r.step as f64, r.control))
+        .collect();
+    loglog_interpolate(&points, step)
 }
 
 /// Whether a record measures `obs`: χ^c needs chains that agree (R̂ ≤ 1.1); τ needs a
@@ -301,14 +314,6 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
             },
         ),
     ];
-    let interp = |pts: &[(f64, f64)], x: f64| -> f64 {
-        pts.windows(2)
-            .find(|w| w[0].0 <= x && x <= w[1].0)
-            .map_or(f64::NAN, |w| {
-                let t = (x.ln() - w[0].0.ln()) / (w[1].0.ln() - w[0].0.ln());
-                (w[0].1.ln() + t * (w[1].1.ln() - w[0].1.ln())).exp()
-            })
-    };
     let mut markers = Vec::new();
     if let Some(tc) = t_cross {
         markers.push(Series {
@@ -322,7 +327,7 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
             ),
             points: series
                 .iter()
-                .map(|s| (tc, interp(&s.points, tc)))
+                .map(|s| (tc, loglog_interpolate(&s.points, tc)))
                 .filter(|p| p.1.is_finite())
                 .collect(),
         });
