@@ -111,6 +111,10 @@ pub struct TrainConfig {
     /// last measurement while g ∈ [`equilibrium_control_min`, `equilibrium_control_max`]
     /// (0: off). Costs a few power-iteration steps per update.
     pub equilibrium_control_step: f64,
+    /// Compute every field product by GEMM, even for sparse {0,1} states (the reference path
+    /// for benchmarks; by default {0,1} states with few ones take the sparse path,
+    /// `rbm::products`).
+    pub dense_products: bool,
     /// Lower end of the g window of the control trigger.
     pub equilibrium_control_min: f64,
     /// Upper end of the g window of the control trigger.
@@ -160,6 +164,7 @@ impl Default for TrainConfig {
             spectrum_vectors: 20,
             equilibrium_per_decade: 0,
             equilibrium_control_step: 0.0,
+            dense_products: false,
             equilibrium_control_min: 0.5,
             equilibrium_control_max: 2.0,
             equilibrium_chains: 16,
@@ -497,7 +502,8 @@ fn train_typed<T: Float>(
                 Some(c) => c,
                 None => ChainState::random(&rbm, config.chains, &mut rng),
             };
-            let est = PersistentContrastiveDivergence::new(config.gibbs_steps, chains)?;
+            let est = PersistentContrastiveDivergence::new(config.gibbs_steps, chains)?
+                .with_dense_products(config.dense_products);
             run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
         }
         EstimatorChoice::Emf => {
@@ -526,7 +532,8 @@ fn train_typed<T: Float>(
             run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
         }
         EstimatorChoice::Cd => {
-            let est = ContrastiveDivergence::new(config.gibbs_steps)?;
+            let est = ContrastiveDivergence::new(config.gibbs_steps)?
+                .with_dense_products(config.dense_products);
             run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
         }
         EstimatorChoice::Exact => run_with(

@@ -180,6 +180,10 @@ struct TrainArgs {
     /// [equilibrium_control_min, equilibrium_control_max] (0: off).
     #[arg(long)]
     equilibrium_control_step: Option<f64>,
+    /// Compute every field product by GEMM (reference for benchmarks; by default sparse {0,1}
+    /// states take the sparse path).
+    #[arg(long)]
+    dense_products: bool,
     /// Continue the run in --out from its checkpoint.npz (its config.toml is used unless
     /// --config is given; --epochs may extend it).
     #[arg(long)]
@@ -472,6 +476,9 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
     }
     if a.no_bias_training {
         c.train_biases = false;
+    }
+    if a.dense_products {
+        c.dense_products = true;
     }
     c.check()?;
     let out = a.out.clone().unwrap_or_else(|| {

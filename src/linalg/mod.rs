@@ -9,6 +9,8 @@ use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, RealField, U1};
 use rand::Rng;
 use std::fmt::{Debug, Display};
 
+pub mod binary;
+
 /// Float type of the training path: `f32` (fast) or `f64` (reference).
 ///
 /// Exact enumeration, statistics and analysis stay in `f64`; parameters, chains and gradient
@@ -50,6 +52,7 @@ pub trait Float:
         lhs: StridedRef<'_, Self>,
         rhs: StridedRef<'_, Self>,
         alpha: Self,
+        faer_threads: bool,
     );
 }
 
@@ -153,7 +156,30 @@ pub fn gemm<T: Float>(
         }
         return;
     }
-    T::faer_gemm(dst.as_view_mut(), accumulate, l, r, alpha);
+    T::faer_gemm(dst.as_view_mut(), accumulate, l, r, alpha, false);
+}
+
+/// [`gemm`] through faer's own parallel kernel (which allocates its job tables on every
+/// call) instead of our split into sequential pieces: the reference of `benches/products.rs`.
+#[doc(hidden)]
+pub fn gemm_faer_threads<T: Float>(
+    dst: &mut DMatrix<T>,
+    alpha: T,
+    lhs: DMatrixView<'_, T>,
+    op_lhs: Op,
+    rhs: DMatrixView<'_, T>,
+    op_rhs: Op,
+) {
+    let mut l = StridedRef::of(&lhs);
+    if op_lhs == Op::T {
+        l = l.t();
+    }
+    let mut r = StridedRef::of(&rhs);
+    if op_rhs == Op::T {
+        r = r.t();
+    }
+    assert!(l.ncols == r.nrows && dst.shape() == (l.nrows, r.ncols) && l.ncols > 0);
+    T::faer_gemm(dst.as_view_mut(), false, l, r, alpha, true);
 }
 
 /// Convenience: the product `op(lhs) · op(rhs)` as a new matrix.
@@ -247,11 +273,59 @@ pub fn symmetric_eigen(m: &DMatrix<f64>) -> crate::Result<(Vec<f64>, DMatrix<f64
 /// Products smaller than this many multiply-adds run on one thread (threading costs more).
 const PARALLEL_THRESHOLD: usize = 1 << 18;
 
-fn parallelism(m: usize, n: usize, k: usize) -> faer::Par {
+/// Pieces a product is cut into: one per thread of the current rayon pool when it is large.
+fn pieces(m: usize, n: usize, k: usize) -> usize {
     if m.saturating_mul(n).saturating_mul(k) < PARALLEL_THRESHOLD {
-        faer::Par::Seq
+        1
     } else {
-        faer::Par::rayon(0)
+        rayon::current_num_threads().max(1)
+    }
+}
+
+/// Columns (or rows) of a piece are rounded to a multiple of this (whole micro-kernel tiles).
+const SPLIT_ALIGN: usize = 16;
+
+/// `dst ← alpha·lhs·rhs (+ dst)`, cut into `pieces` blocks of columns of `dst` (or of rows, when
+/// `dst` is taller than wide), each computed by faer's sequential kernel on its own rayon task.
+///
+/// faer's own parallel GEMM allocates its job tables on every call (12 allocations per
+/// 100×784×500 product); its sequential kernel packs into a thread-local buffer and allocates
+/// nothing after the first call on a thread. Cutting the product ourselves keeps the training
+/// loop free of allocations (`tests/allocations.rs`) at the same speed (`benches/products.rs`).
+/// Every entry of `dst` is computed by one sequential kernel over the whole inner dimension.
+fn split_matmul<T>(
+    dst: faer::MatMut<'_, T>,
+    accum: faer::Accum,
+    lhs: faer::MatRef<'_, T>,
+    rhs: faer::MatRef<'_, T>,
+    alpha: T,
+    pieces: usize,
+) where
+    T: faer::traits::ComplexField + Copy + Send + Sync,
+{
+    let (m, n) = (dst.nrows(), dst.ncols());
+    let split = |len: usize| (len * (pieces / 2) / pieces).next_multiple_of(SPLIT_ALIGN);
+    if pieces <= 1 || m.max(n) < 2 * SPLIT_ALIGN {
+        faer::linalg::matmul::matmul(dst, accum, lhs, rhs, alpha, faer::Par::Seq);
+        return;
+    }
+    let (first, second) = (pieces / 2, pieces - pieces / 2);
+    if n >= m {
+        let at = split(n).min(n);
+        let (d0, d1) = dst.split_at_col_mut(at);
+        let (r0, r1) = rhs.split_at_col(at);
+        rayon::join(
+            || split_matmul(d0, accum, lhs, r0, alpha, first),
+            || split_matmul(d1, accum, lhs, r1, alpha, second),
+        );
+    } else {
+        let at = split(m).min(m);
+        let (d0, d1) = dst.split_at_row_mut(at);
+        let (l0, l1) = lhs.split_at_row(at);
+        rayon::join(
+            || split_matmul(d0, accum, l0, rhs, alpha, first),
+            || split_matmul(d1, accum, l1, rhs, alpha, second),
+        );
     }
 }
 
@@ -404,6 +478,7 @@ macro_rules! impl_float {
                 lhs: StridedRef<'_, Self>,
                 rhs: StridedRef<'_, Self>,
                 alpha: Self,
+                faer_threads: bool,
             ) {
                 let (drs, dcs) = dst.strides();
                 let (m, n) = dst.shape();
@@ -439,7 +514,12 @@ macro_rules! impl_float {
                 } else {
                     faer::Accum::Replace
                 };
-                faer::linalg::matmul::matmul(d, accum, l, r, alpha, parallelism(m, n, lhs.ncols));
+                let pieces = pieces(m, n, lhs.ncols);
+                if faer_threads && pieces > 1 {
+                    faer::linalg::matmul::matmul(d, accum, l, r, alpha, faer::Par::rayon(0));
+                } else {
+                    split_matmul(d, accum, l, r, alpha, pieces);
+                }
             }
         }
     };

@@ -7,6 +7,8 @@
 mod energy;
 pub use energy::add_row_broadcast;
 pub mod init;
+pub mod products;
+pub use products::{Fields, ProductWorkspace};
 
 use crate::error::{Error, Result};
 use crate::linalg::{cast_matrix, cast_vector, Float};

@@ -3,7 +3,7 @@
 use super::ChainState;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
-use crate::rbm::Rbm;
+use crate::rbm::{Fields, ProductWorkspace, Rbm};
 use crate::training::TrainRng;
 use crate::units::UnitKind;
 use nalgebra::DMatrix;
@@ -50,6 +50,7 @@ pub fn sample_layer<U: UnitKind, T: Float, R: Rng + ?Sized>(
 pub struct GibbsWorkspace<T: Float> {
     hidden_fields: DMatrix<T>,
     visible_fields: DMatrix<T>,
+    products: ProductWorkspace<T>,
 }
 
 impl<T: Float> GibbsWorkspace<T> {
@@ -58,6 +59,7 @@ impl<T: Float> GibbsWorkspace<T> {
         GibbsWorkspace {
             hidden_fields: DMatrix::zeros(0, 0),
             visible_fields: DMatrix::zeros(0, 0),
+            products: ProductWorkspace::new(),
         }
     }
 }
@@ -94,34 +96,53 @@ impl GibbsSampler {
         workspace: &mut GibbsWorkspace<T>,
         rng: &mut R,
     ) {
+        let mut fields = Fields::new(rbm, &mut workspace.products);
         for _ in 0..self.gibbs_steps {
-            sweep(rbm, chains, workspace, rng);
+            sweep_fields(
+                &mut fields,
+                chains,
+                &mut workspace.hidden_fields,
+                &mut workspace.visible_fields,
+                rng,
+            );
+        }
+    }
+
+    /// [`GibbsSampler::run`] with the field products of a caller (who may reuse them, and
+    /// the transposed weights they hold, before and after).
+    pub fn run_with<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
+        &self,
+        fields: &mut Fields<'_, V, H, T>,
+        chains: &mut ChainState<T>,
+        workspace: &mut GibbsWorkspace<T>,
+        rng: &mut R,
+    ) {
+        for _ in 0..self.gibbs_steps {
+            sweep_fields(
+                fields,
+                chains,
+                &mut workspace.hidden_fields,
+                &mut workspace.visible_fields,
+                rng,
+            );
         }
     }
 }
 
-/// One sweep $v \to h \sim p(h\mid v) \to v \sim p(v\mid h)$.
-pub fn sweep<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
-    rbm: &Rbm<V, H, T>,
+/// One sweep $v \to h \sim p(h\mid v) \to v \sim p(v\mid h)$ with the given products and buffers.
+fn sweep_fields<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
+    fields: &mut Fields<'_, V, H, T>,
     chains: &mut ChainState<T>,
-    workspace: &mut GibbsWorkspace<T>,
+    hidden_fields: &mut DMatrix<T>,
+    visible_fields: &mut DMatrix<T>,
     rng: &mut R,
 ) {
-    rbm.hidden_fields_into(chains.visible.as_view(), &mut workspace.hidden_fields);
-    if chains.hidden.shape() != workspace.hidden_fields.shape() {
+    let rbm = fields.rbm();
+    fields.hidden_fields_into(chains.visible.as_view(), hidden_fields);
+    if chains.hidden.shape() != hidden_fields.shape() {
         chains.hidden = DMatrix::zeros(chains.visible.nrows(), rbm.n_hidden());
     }
-    sample_layer(
-        rbm.hidden(),
-        &workspace.hidden_fields,
-        &mut chains.hidden,
-        rng,
-    );
-    rbm.visible_fields_into(chains.hidden.as_view(), &mut workspace.visible_fields);
-    sample_layer(
-        rbm.visible(),
-        &workspace.visible_fields,
-        &mut chains.visible,
-        rng,
-    );
+    sample_layer(rbm.hidden(), hidden_fields, &mut chains.hidden, rng);
+    fields.visible_fields_into(chains.hidden.as_view(), visible_fields);
+    sample_layer(rbm.visible(), visible_fields, &mut chains.visible, rng);
 }

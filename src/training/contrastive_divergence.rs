@@ -1,12 +1,13 @@
 //! CD-k (Hinton 2002).
 
-use super::{accumulate_phase, Gradient, GradientEstimator, PhaseWorkspace};
+use super::{accumulate_phase_with, Gradient, GradientEstimator};
 use crate::error::Result;
 use crate::linalg::Float;
-use crate::rbm::Rbm;
+use crate::rbm::products::SPARSE_MAX_DENSITY;
+use crate::rbm::{Fields, ProductWorkspace, Rbm};
 use crate::sampling::{ChainState, GibbsSampler, GibbsWorkspace};
 use crate::units::UnitKind;
-use nalgebra::DMatrixView;
+use nalgebra::{DMatrix, DMatrixView};
 use rand::Rng;
 
 /// CD-k: chains start at the minibatch, run `k` sweeps; the negative phase is
@@ -17,7 +18,9 @@ pub struct ContrastiveDivergence<T: Float> {
     sampler: GibbsSampler,
     chains: ChainState<T>,
     gibbs: GibbsWorkspace<T>,
-    phase: PhaseWorkspace<T>,
+    hidden_means: DMatrix<T>,
+    products: ProductWorkspace<T>,
+    max_density: f64,
 }
 
 impl<T: Float> ContrastiveDivergence<T> {
@@ -33,8 +36,17 @@ impl<T: Float> ContrastiveDivergence<T> {
                 hidden: nalgebra::DMatrix::zeros(0, 0),
             },
             gibbs: GibbsWorkspace::new(),
-            phase: PhaseWorkspace::new(),
+            hidden_means: DMatrix::zeros(0, 0),
+            products: ProductWorkspace::new(),
+            max_density: SPARSE_MAX_DENSITY,
         })
+    }
+
+    /// Every field product by GEMM (`true`), or the sparse path for {0,1} states with few ones
+    /// (`false`, the default; `rbm::products`).
+    pub fn with_dense_products(mut self, dense: bool) -> Self {
+        self.max_density = if dense { -1.0 } else { SPARSE_MAX_DENSITY };
+        self
     }
 }
 
@@ -50,20 +62,29 @@ impl<V: UnitKind, H: UnitKind, T: Float> GradientEstimator<V, H, T> for Contrast
         rng: &mut R,
         gradient: &mut Gradient<T>,
     ) -> Result<()> {
-        accumulate_phase(rbm, batch, T::one(), false, &mut self.phase, gradient);
+        // One set of products (and one transposed copy of W) for the whole update.
+        let mut fields = Fields::with_max_density(rbm, &mut self.products, self.max_density);
+        accumulate_phase_with(
+            &mut fields,
+            batch,
+            T::one(),
+            false,
+            &mut self.hidden_means,
+            gradient,
+        );
         if self.chains.visible.shape() != batch.shape() {
             self.chains.visible = batch.clone_owned();
         } else {
             self.chains.visible.copy_from(&batch);
         }
         self.sampler
-            .run(rbm, &mut self.chains, &mut self.gibbs, rng);
-        accumulate_phase(
-            rbm,
+            .run_with(&mut fields, &mut self.chains, &mut self.gibbs, rng);
+        accumulate_phase_with(
+            &mut fields,
             self.chains.visible.as_view(),
             -T::one(),
             true,
-            &mut self.phase,
+            &mut self.hidden_means,
             gradient,
         );
         Ok(())

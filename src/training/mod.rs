@@ -34,7 +34,7 @@ pub use trainer::{train_rng, Progress, TrainRng, Trainer, TrainerConfig};
 
 use crate::error::Result;
 use crate::linalg::{gemm, Float, Op};
-use crate::rbm::Rbm;
+use crate::rbm::{Fields, ProductWorkspace, Rbm};
 use crate::sampling::ChainState;
 use crate::units::UnitKind;
 use nalgebra::{DMatrix, DMatrixView, DVector};
@@ -72,7 +72,7 @@ impl<T: Float> Gradient<T> {
 }
 
 /// An estimator of the log-likelihood gradient from a minibatch.
-pub trait GradientEstimator<V: UnitKind, H: UnitKind, T: Float> {
+pub trait GradientEstimator<V: UnitKind, H: UnitKind, T: Float>: Send {
     /// Short name (`"cd"`, `"pcd"`, `"exact"`).
     fn name(&self) -> &'static str;
 
@@ -102,6 +102,7 @@ pub trait GradientEstimator<V: UnitKind, H: UnitKind, T: Float> {
 #[derive(Clone, Debug, Default)]
 pub struct PhaseWorkspace<T: Float> {
     hidden_means: DMatrix<T>,
+    products: ProductWorkspace<T>,
 }
 
 impl<T: Float> PhaseWorkspace<T> {
@@ -109,6 +110,7 @@ impl<T: Float> PhaseWorkspace<T> {
     pub fn new() -> Self {
         PhaseWorkspace {
             hidden_means: DMatrix::zeros(0, 0),
+            products: ProductWorkspace::new(),
         }
     }
 }
@@ -125,18 +127,38 @@ pub fn accumulate_phase<V: UnitKind, H: UnitKind, T: Float>(
     workspace: &mut PhaseWorkspace<T>,
     gradient: &mut Gradient<T>,
 ) {
+    let mut fields = Fields::new(rbm, &mut workspace.products);
+    accumulate_phase_with(
+        &mut fields,
+        visible,
+        sign,
+        accumulate,
+        &mut workspace.hidden_means,
+        gradient,
+    );
+}
+
+/// [`accumulate_phase`] with the field products of a caller; `hidden_means` is a buffer.
+pub fn accumulate_phase_with<V: UnitKind, H: UnitKind, T: Float>(
+    fields: &mut Fields<'_, V, H, T>,
+    visible: DMatrixView<'_, T>,
+    sign: T,
+    accumulate: bool,
+    hidden_means: &mut DMatrix<T>,
+    gradient: &mut Gradient<T>,
+) {
+    let rbm = fields.rbm();
     let rows = visible.nrows();
     let scale = sign / T::of(rows.max(1) as f64);
-    rbm.hidden_fields_into(visible, &mut workspace.hidden_means);
-    rbm.hidden()
-        .mean_in_place(workspace.hidden_means.as_mut_slice());
+    fields.hidden_fields_into(visible, hidden_means);
+    rbm.hidden().mean_in_place(hidden_means.as_mut_slice());
     gemm(
         &mut gradient.weights,
         accumulate,
         scale,
         visible,
         Op::T,
-        workspace.hidden_means.as_view(),
+        hidden_means.as_view(),
         Op::N,
     );
     for (i, g) in gradient.visible_bias.iter_mut().enumerate() {
@@ -144,7 +166,7 @@ pub fn accumulate_phase<V: UnitKind, H: UnitKind, T: Float>(
         *g = if accumulate { *g + s } else { s };
     }
     for (j, g) in gradient.hidden_bias.iter_mut().enumerate() {
-        let s = workspace.hidden_means.column(j).sum() * scale;
+        let s = hidden_means.column(j).sum() * scale;
         *g = if accumulate { *g + s } else { s };
     }
 }

@@ -81,7 +81,7 @@ pub struct TrainingSnapshot<'a, V: UnitKind, H: UnitKind, T: Float> {
 }
 
 /// Something that watches a training run: metrics, spectra, checkpoints, logging.
-pub trait TrainingObserver<V: UnitKind, H: UnitKind, T: Float> {
+pub trait TrainingObserver<V: UnitKind, H: UnitKind, T: Float>: Send {
     /// When [`TrainingObserver::on_step`] is called.
     fn cadence(&self) -> Cadence;
     /// Called after each due update.

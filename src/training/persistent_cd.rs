@@ -1,12 +1,13 @@
 //! PCD-k (Tieleman 2008).
 
-use super::{accumulate_phase, Gradient, GradientEstimator, PhaseWorkspace};
+use super::{accumulate_phase_with, Gradient, GradientEstimator};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
-use crate::rbm::Rbm;
+use crate::rbm::products::SPARSE_MAX_DENSITY;
+use crate::rbm::{Fields, ProductWorkspace, Rbm};
 use crate::sampling::{ChainState, GibbsSampler, GibbsWorkspace};
 use crate::units::UnitKind;
-use nalgebra::DMatrixView;
+use nalgebra::{DMatrix, DMatrixView};
 use rand::Rng;
 
 /// PCD-k: persistent chains (never reset to data) advance `k` sweeps with the current
@@ -20,7 +21,9 @@ pub struct PersistentContrastiveDivergence<T: Float> {
     sampler: GibbsSampler,
     chains: ChainState<T>,
     gibbs: GibbsWorkspace<T>,
-    phase: PhaseWorkspace<T>,
+    hidden_means: DMatrix<T>,
+    products: ProductWorkspace<T>,
+    max_density: f64,
 }
 
 impl<T: Float> PersistentContrastiveDivergence<T> {
@@ -40,8 +43,17 @@ impl<T: Float> PersistentContrastiveDivergence<T> {
             sampler: GibbsSampler::new(gibbs_steps)?,
             chains,
             gibbs: GibbsWorkspace::new(),
-            phase: PhaseWorkspace::new(),
+            hidden_means: DMatrix::zeros(0, 0),
+            products: ProductWorkspace::new(),
+            max_density: SPARSE_MAX_DENSITY,
         })
+    }
+
+    /// Every field product by GEMM (`true`), or the sparse path for {0,1} states with few ones
+    /// (`false`, the default; `rbm::products`).
+    pub fn with_dense_products(mut self, dense: bool) -> Self {
+        self.max_density = if dense { -1.0 } else { SPARSE_MAX_DENSITY };
+        self
     }
 }
 
@@ -66,15 +78,24 @@ impl<V: UnitKind, H: UnitKind, T: Float> GradientEstimator<V, H, T>
                 format!("{}", self.chains.visible.ncols()),
             ));
         }
-        accumulate_phase(rbm, batch, T::one(), false, &mut self.phase, gradient);
+        // One set of products (and one transposed copy of W) for the whole update.
+        let mut fields = Fields::with_max_density(rbm, &mut self.products, self.max_density);
+        accumulate_phase_with(
+            &mut fields,
+            batch,
+            T::one(),
+            false,
+            &mut self.hidden_means,
+            gradient,
+        );
         self.sampler
-            .run(rbm, &mut self.chains, &mut self.gibbs, rng);
-        accumulate_phase(
-            rbm,
+            .run_with(&mut fields, &mut self.chains, &mut self.gibbs, rng);
+        accumulate_phase_with(
+            &mut fields,
             self.chains.visible.as_view(),
             -T::one(),
             true,
-            &mut self.phase,
+            &mut self.hidden_means,
             gradient,
         );
         Ok(())

@@ -152,6 +152,16 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
     /// # Errors
     /// As [`Trainer::run`].
     pub fn run_until(&mut self, data: &DMatrix<T>, epochs: usize) -> Result<()> {
+        if rayon::current_thread_index().is_none() {
+            // The loop runs on a thread of rayon's pool: the parallel kernels then queue their
+            // tasks on that thread's own deque. Queued from outside the pool, every 63 tasks
+            // would allocate a block of the pool's shared queue (tests/allocations.rs).
+            return rayon::scope(|_| self.run_loop(data, epochs));
+        }
+        self.run_loop(data, epochs)
+    }
+
+    fn run_loop(&mut self, data: &DMatrix<T>, epochs: usize) -> Result<()> {
         if data.ncols() != self.rbm.n_visible() {
             return Err(Error::shape(
                 "training data",

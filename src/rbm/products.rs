@@ -1,0 +1,179 @@
+//! Local fields of batches with a sparse path for {0,1} states.
+//!
+//! [`Fields`] borrows a model and a [`ProductWorkspace`] for as long as it is used: while it
+//! lives the model cannot change (Rust borrows), so the copies of `W` it makes once, in the order
+//! the sparse kernel reads them, stay exact. A batch of {0,1} states with at most
+//! [`SPARSE_MAX_DENSITY`] ones takes the sparse path (sums of rows of `W`,
+//! [`crate::linalg::binary`]); any other batch takes faer's GEMM, as
+//! [`Rbm::hidden_fields_into`] does. Both give the same fields up to round-off (the order of the
+//! additions differs).
+
+use super::Rbm;
+use crate::linalg::binary::{add_selected, BinaryRows, TiledSummands};
+use crate::linalg::Float;
+use crate::units::UnitKind;
+use nalgebra::{DMatrix, DMatrixView};
+
+/// Largest fraction of ones for which the sparse path is taken.
+///
+/// Measured crossover against faer's GEMM at 100×784×500 f32 on the dev machine
+/// (`cargo bench --bench products`, `notes/performance.md`): the sparse sums take less time
+/// up to about 0.3 ones for the hidden fields and beyond it for the visible fields.
+pub const SPARSE_MAX_DENSITY: f64 = 0.25;
+
+/// Reusable buffers of [`Fields`] (no allocation once they have the shapes of a run).
+#[derive(Clone, Debug, Default)]
+pub struct ProductWorkspace<T: Float> {
+    rows_of_w: TiledSummands<T>,
+    columns_of_w: TiledSummands<T>,
+    ones: BinaryRows,
+}
+
+impl<T: Float> ProductWorkspace<T> {
+    /// Empty buffers.
+    pub fn new() -> Self {
+        ProductWorkspace {
+            rows_of_w: TiledSummands::new(),
+            columns_of_w: TiledSummands::new(),
+            ones: BinaryRows::new(),
+        }
+    }
+}
+
+/// The field products of one (frozen) model.
+pub struct Fields<'a, V: UnitKind, H: UnitKind, T: Float> {
+    rbm: &'a Rbm<V, H, T>,
+    workspace: &'a mut ProductWorkspace<T>,
+    rows_ready: bool,
+    columns_ready: bool,
+    max_density: f64,
+}
+
+impl<'a, V: UnitKind, H: UnitKind, T: Float> Fields<'a, V, H, T> {
+    /// Products of `rbm`, with the sparse path where it applies.
+    pub fn new(rbm: &'a Rbm<V, H, T>, workspace: &'a mut ProductWorkspace<T>) -> Self {
+        Fields {
+            rbm,
+            workspace,
+            rows_ready: false,
+            columns_ready: false,
+            max_density: SPARSE_MAX_DENSITY,
+        }
+    }
+
+    /// Products of `rbm` with the sparse path up to `max_density` ones (0 ≤ … ≤ 1; below 0:
+    /// GEMM only), for benches and tests of the crossover.
+    pub fn with_max_density(
+        rbm: &'a Rbm<V, H, T>,
+        workspace: &'a mut ProductWorkspace<T>,
+        max_density: f64,
+    ) -> Self {
+        Fields {
+            max_density,
+            ..Fields::new(rbm, workspace)
+        }
+    }
+
+    /// The model.
+    pub fn rbm(&self) -> &'a Rbm<V, H, T> {
+        self.rbm
+    }
+
+    /// `out ← V W + 1 bᵀ` (`B × Nh`), as [`Rbm::hidden_fields_into`].
+    pub fn hidden_fields_into(&mut self, visible: DMatrixView<'_, T>, out: &mut DMatrix<T>) {
+        if self.sparse_rows(self.rbm.visible().discrete_states(), visible) {
+            if !self.rows_ready {
+                self.reserve_both();
+                self.workspace.rows_of_w.load_rows(self.rbm.weights());
+                self.rows_ready = true;
+            }
+            let ws = &*self.workspace;
+            add_selected(
+                &ws.ones,
+                &ws.rows_of_w,
+                self.rbm.hidden_bias().as_slice(),
+                out,
+            );
+        } else {
+            self.rbm.hidden_fields_into(visible, out);
+        }
+    }
+
+    /// `out ← H Wᵀ + 1 aᵀ` (`B × Nv`), as [`Rbm::visible_fields_into`].
+    pub fn visible_fields_into(&mut self, hidden: DMatrixView<'_, T>, out: &mut DMatrix<T>) {
+        if self.sparse_rows(self.rbm.hidden().discrete_states(), hidden) {
+            if !self.columns_ready {
+                self.reserve_both();
+                self.workspace.columns_of_w.load_columns(self.rbm.weights());
+                self.columns_ready = true;
+            }
+            let ws = &*self.workspace;
+            add_selected(
+                &ws.ones,
+                &ws.columns_of_w,
+                self.rbm.visible_bias().as_slice(),
+                out,
+            );
+        } else {
+            self.rbm.visible_fields_into(hidden, out);
+        }
+    }
+
+    /// Room for both copies of `W` at the first sparse product, so that a layer that takes the
+    /// sparse path for the first time late in a run does not allocate then.
+    fn reserve_both(&mut self) {
+        let (nv, nh) = (self.rbm.n_visible(), self.rbm.n_hidden());
+        self.workspace.rows_of_w.reserve(nh, nv);
+        self.workspace.columns_of_w.reserve(nv, nh);
+    }
+
+    /// Scans `states` when its units are {0,1}; whether the sparse path applies.
+    fn sparse_rows(
+        &mut self,
+        states_of_unit: Option<[f64; 2]>,
+        states: DMatrixView<'_, T>,
+    ) -> bool {
+        self.max_density >= 0.0
+            && states_of_unit == Some([0.0, 1.0])
+            && matches!(self.workspace.ones.scan(states), Some(d) if d <= self.max_density)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::Binary;
+    use rand::{Rng, SeedableRng};
+
+    fn model<V: UnitKind, H: UnitKind>(nv: usize, nh: usize, v: V, h: H) -> Rbm<V, H, f64> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let w = DMatrix::from_fn(nv, nh, |_, _| rng.random::<f64>() - 0.5);
+        let a = nalgebra::DVector::from_fn(nv, |i, _| 0.01 * i as f64);
+        let b = nalgebra::DVector::from_fn(nh, |j, _| -0.02 * j as f64);
+        Rbm::new(w, a, b, v, h).unwrap()
+    }
+
+    #[test]
+    fn sparse_and_dense_fields_agree_and_dense_data_falls_back() {
+        // Sums of ≤ 60 terms of size ≤ 0.5 in f64: round-off only.
+        const TOL: f64 = 1e-12;
+        let rbm = model(60, 40, Binary, Binary);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(8);
+        let mut ws = ProductWorkspace::new();
+        for &p in &[0.05, 0.13, 0.9] {
+            let v = DMatrix::from_fn(25, 60, |_, _| (rng.random::<f64>() < p) as u8 as f64);
+            let h = DMatrix::from_fn(25, 40, |_, _| (rng.random::<f64>() < p) as u8 as f64);
+            let mut f = Fields::new(&rbm, &mut ws);
+            let (mut hf, mut vf) = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0));
+            f.hidden_fields_into(v.as_view(), &mut hf);
+            f.visible_fields_into(h.as_view(), &mut vf);
+            assert!((hf - rbm.hidden_fields(v.as_view())).amax() < TOL);
+            assert!((vf - rbm.visible_fields(h.as_view())).amax() < TOL);
+        }
+        // Grey levels are not {0,1}: GEMM, identical to the reference.
+        let grey = DMatrix::from_fn(5, 60, |i, j| ((i + j) % 3) as f64 / 2.0);
+        let mut out = DMatrix::zeros(0, 0);
+        Fields::new(&rbm, &mut ws).hidden_fields_into(grey.as_view(), &mut out);
+        assert_eq!(out, rbm.hidden_fields(grey.as_view()));
+    }
+}
