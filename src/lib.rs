@@ -38,6 +38,7 @@ pub mod io;
 pub mod likelihood;
 pub mod linalg;
 pub mod mean_field;
+pub mod precision;
 pub mod rbm;
 pub mod sampling;
 pub mod scaling;

@@ -23,6 +23,7 @@ pub fn registry() -> Vec<Box<dyn ValidationCase>> {
         Box::new(cases::TwoPatternsPhaseDiagram),
         Box::new(cases::CwGaussianExactTraining),
         Box::new(cases::CwGaussianPcdTraining),
+        Box::new(cases::F32MatchesF64),
         Box::new(cases::CwBinaryHiddenAlpha),
         Box::new(cases::CwBinaryHiddenAlphaFull),
         Box::new(cases::FssCwGaussian),

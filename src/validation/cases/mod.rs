@@ -14,6 +14,7 @@ mod mnist_emf;
 mod mnist_samples;
 mod mnist_spectrum;
 mod pcd_likelihood;
+mod precision;
 mod spectrum_init;
 mod spectrum_planted;
 mod two_patterns;
@@ -38,6 +39,7 @@ pub use mnist_spectrum::{
     MnistReconstructionTopModes, MnistZeroBiasMeanMode,
 };
 pub use pcd_likelihood::PcdRaisesLikelihood;
+pub use precision::F32MatchesF64;
 pub use spectrum_init::SpectrumInitMarchenkoPastur;
 pub use spectrum_planted::PlantedModesLearnt;
 pub use two_patterns::TwoPatternsPhaseDiagram;
