@@ -5,6 +5,9 @@
 //! (faer is about 2× nalgebra's GEMM on the RBM shapes; see `../shared/perf/README.md` and
 //! `notes/design.md`).
 
+#[cfg(feature = "openblas")]
+mod blas;
+
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, RealField, U1};
 use rand::Rng;
 use std::fmt::{Debug, Display};
@@ -154,6 +157,10 @@ pub fn gemm<T: Float>(
         if !accumulate {
             dst.fill(T::zero());
         }
+        return;
+    }
+    #[cfg(feature = "openblas")]
+    if blas::try_gemm(dst, accumulate, alpha, l, r) {
         return;
     }
     T::faer_gemm(dst.as_view_mut(), accumulate, l, r, alpha, false);
