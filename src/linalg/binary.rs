@@ -122,6 +122,20 @@ impl BinaryRows {
         other
     }
 
+    /// [`BinaryRows::scan`] when the entries of `m` sum to at most `max_density` of their
+    /// number (a quick pass: a {0,1} matrix with more ones is not scanned); `None` otherwise.
+    pub fn scan_at_most<T: Float>(
+        &mut self,
+        m: DMatrixView<'_, T>,
+        max_density: f64,
+    ) -> Option<f64> {
+        let total = entry_sum(m);
+        if total.is_nan() || total > max_density * (m.nrows() * m.ncols()) as f64 {
+            return None;
+        }
+        self.scan(m).filter(|&d| d <= max_density)
+    }
+
     /// Rows of the last scanned matrix.
     pub fn nrows(&self) -> usize {
         self.nrows
@@ -137,6 +151,30 @@ impl BinaryRows {
         let start = r * self.ncols;
         &self.positions[start..start + self.counts[r] as usize]
     }
+}
+
+/// Sum of the entries of `m` (8 running sums per column; contiguous columns vectorise).
+fn entry_sum<T: Float>(m: DMatrixView<'_, T>) -> f64 {
+    let (rs, cs) = m.strides();
+    let (nrows, ncols) = m.shape();
+    if rs != 1 {
+        return m.iter().map(|x| x.as_f64()).sum();
+    }
+    let mut total = 0.0;
+    for j in 0..ncols {
+        // SAFETY: with unit row stride, column j is nrows contiguous entries of the view.
+        let column = unsafe { std::slice::from_raw_parts(m.as_ptr().add(j * cs), nrows) };
+        let mut acc = [T::zero(); 8];
+        let mut chunks = column.chunks_exact(8);
+        for c in &mut chunks {
+            for l in 0..8 {
+                acc[l] += c[l];
+            }
+        }
+        let rest: T = chunks.remainder().iter().fold(T::zero(), |a, &x| a + x);
+        total += acc.iter().fold(rest, |a, &x| a + x).as_f64();
+    }
+    total
 }
 
 /// The summands of [`add_selected`] in the order the kernel reads them: the output is cut into
@@ -412,6 +450,27 @@ mod tests {
         assert!(ones.scan(x.as_view()).is_none());
         x[(2, 3)] = -1.0;
         assert!(ones.scan(x.as_view()).is_none());
+    }
+
+    #[test]
+    fn scan_at_most_refuses_dense_or_non_binary_matrices() {
+        let mut ones = BinaryRows::new();
+        let sparse = binary(40, 30, 0.1, 5);
+        let d = sparse.sum() / 1200.0;
+        assert_eq!(ones.scan_at_most(sparse.as_view(), 0.25), Some(d));
+        assert_eq!(ones.row(7).len() as f64, sparse.row(7).sum());
+        assert_eq!(
+            ones.scan_at_most(binary(40, 30, 0.6, 6).as_view(), 0.25),
+            None
+        );
+        // a view of some rows (column stride ≠ number of rows)
+        let view = sparse.view((5, 0), (20, 30));
+        let part = sparse.rows(5, 20).sum() / 600.0;
+        assert_eq!(ones.scan_at_most(view, 1.0), Some(part));
+        assert_eq!(ones.row(0).len() as f64, sparse.row(5).sum());
+        let mut grey = sparse.clone();
+        grey[(3, 4)] = 0.5;
+        assert_eq!(ones.scan_at_most(grey.as_view(), 0.25), None);
     }
 
     #[test]

@@ -135,7 +135,11 @@ impl<'a, V: UnitKind, H: UnitKind, T: Float> Fields<'a, V, H, T> {
     ) -> bool {
         self.max_density >= 0.0
             && states_of_unit == Some([0.0, 1.0])
-            && matches!(self.workspace.ones.scan(states), Some(d) if d <= self.max_density)
+            && self
+                .workspace
+                .ones
+                .scan_at_most(states, self.max_density)
+                .is_some()
     }
 }
 
