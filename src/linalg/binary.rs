@@ -63,63 +63,29 @@ impl BinaryRows {
         })
     }
 
-    /// The scan of [`BinaryRows::scan`]; whether an entry is neither 0 nor 1. AVX2 when the
-    /// CPU has it (comparisons only: same result on every path).
+    /// The scan of [`BinaryRows::scan`], blocks of 16 rows in parallel (each block writes its
+    /// own rows' counts and positions); whether an entry is neither 0 nor 1.
     fn scan_blocks<T: Float>(&mut self, m: DMatrixView<'_, T>) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx2")]
-            unsafe fn scan_avx2<T: Float>(ones: &mut BinaryRows, m: DMatrixView<'_, T>) -> bool {
-                ones.scan_kernel(m)
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
-                return unsafe { scan_avx2(self, m) };
-            }
-        }
-        self.scan_kernel(m)
-    }
-
-    #[inline(always)]
-    fn scan_kernel<T: Float>(&mut self, m: DMatrixView<'_, T>) -> bool {
-        let (zero, one) = (T::zero(), T::one());
-        let (rs, cs) = m.strides();
-        let base = m.as_ptr();
-        let mut other = false;
         let (nrows, ncols) = m.shape();
-        // Blocks of 16 rows: one mask per column and block, then only the ones are visited.
-        for r0 in (0..nrows).step_by(16) {
-            let width = (nrows - r0).min(16);
-            for j in 0..ncols {
-                let mut mask = 0u32;
-                if rs == 1 && width == 16 {
-                    // SAFETY: rows r0..r0 + 16 of column j are inside the view, contiguous.
-                    let block = unsafe { std::slice::from_raw_parts(base.add(r0 + j * cs), 16) };
-                    let mut is_other = 0u32;
-                    for (t, &x) in block.iter().enumerate() {
-                        mask |= ((x == one) as u32) << t;
-                        is_other |= ((x != one) & (x != zero)) as u32;
-                    }
-                    other |= is_other != 0;
-                } else {
-                    for t in 0..width {
-                        // SAFETY: r0 + t < nrows and j < ncols: inside the view.
-                        let x = unsafe { *base.add((r0 + t) * rs + j * cs) };
-                        let is_one = x == one;
-                        other |= !is_one & (x != zero);
-                        mask |= (is_one as u32) << t;
-                    }
-                }
-                while mask != 0 {
-                    let r = r0 + mask.trailing_zeros() as usize;
-                    let c = self.counts[r] as usize;
-                    self.positions[r * ncols + c] = j as u32;
-                    self.counts[r] += 1;
-                    mask &= mask - 1;
-                }
-            }
+        let positions = &mut self.positions[..nrows * ncols];
+        let counts = &mut self.counts[..nrows];
+        let block =
+            |(b, (pos, cnt)): (usize, (&mut [u32], &mut [u32]))| scan_rows(m, 16 * b, pos, cnt);
+        if nrows * ncols < PARALLEL_SCAN || nrows <= 16 {
+            positions
+                .chunks_mut(16 * ncols.max(1))
+                .zip(counts.chunks_mut(16))
+                .enumerate()
+                .map(block)
+                .fold(false, |a, b| a | b)
+        } else {
+            positions
+                .par_chunks_mut(16 * ncols.max(1))
+                .zip(counts.par_chunks_mut(16))
+                .enumerate()
+                .map(block)
+                .reduce(|| false, |a, b| a | b)
         }
-        other
     }
 
     /// [`BinaryRows::scan`] when the entries of `m` sum to at most `max_density` of their
@@ -151,6 +117,83 @@ impl BinaryRows {
         let start = r * self.ncols;
         &self.positions[start..start + self.counts[r] as usize]
     }
+}
+
+/// Entries below which a scan runs on the calling thread.
+const PARALLEL_SCAN: usize = 1 << 15;
+
+/// Scans rows `r0 .. r0 + counts.len()` of `m` into `counts` and `positions` (those rows' part
+/// of the buffers); whether an entry is neither 0 nor 1. AVX2 when the CPU has it (comparisons
+/// only: the same result on every path).
+fn scan_rows<T: Float>(
+    m: DMatrixView<'_, T>,
+    r0: usize,
+    positions: &mut [u32],
+    counts: &mut [u32],
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        unsafe fn scan_avx2<T: Float>(
+            m: DMatrixView<'_, T>,
+            r0: usize,
+            positions: &mut [u32],
+            counts: &mut [u32],
+        ) -> bool {
+            scan_rows_kernel(m, r0, positions, counts)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { scan_avx2(m, r0, positions, counts) };
+        }
+    }
+    scan_rows_kernel(m, r0, positions, counts)
+}
+
+/// One mask per column for the block's (≤ 16) rows, then only the ones are visited.
+#[inline(always)]
+fn scan_rows_kernel<T: Float>(
+    m: DMatrixView<'_, T>,
+    r0: usize,
+    positions: &mut [u32],
+    counts: &mut [u32],
+) -> bool {
+    let (zero, one) = (T::zero(), T::one());
+    let (rs, cs) = m.strides();
+    let base = m.as_ptr();
+    let ncols = m.ncols();
+    let width = counts.len();
+    counts.fill(0);
+    let mut other = false;
+    for j in 0..ncols {
+        let mut mask = 0u32;
+        if rs == 1 && width == 16 {
+            // SAFETY: rows r0..r0 + 16 of column j are inside the view, contiguous.
+            let block = unsafe { std::slice::from_raw_parts(base.add(r0 + j * cs), 16) };
+            let mut is_other = 0u32;
+            for (t, &x) in block.iter().enumerate() {
+                mask |= ((x == one) as u32) << t;
+                is_other |= ((x != one) & (x != zero)) as u32;
+            }
+            other |= is_other != 0;
+        } else {
+            for t in 0..width {
+                // SAFETY: r0 + t < nrows and j < ncols: inside the view.
+                let x = unsafe { *base.add((r0 + t) * rs + j * cs) };
+                let is_one = x == one;
+                other |= !is_one & (x != zero);
+                mask |= (is_one as u32) << t;
+            }
+        }
+        while mask != 0 {
+            let t = mask.trailing_zeros() as usize;
+            let c = counts[t] as usize;
+            positions[t * ncols + c] = j as u32;
+            counts[t] += 1;
+            mask &= mask - 1;
+        }
+    }
+    other
 }
 
 /// Sum of the entries of `m` (8 running sums per column; contiguous columns vectorise).
@@ -231,18 +274,23 @@ impl<T: Float> TiledSummands<T> {
     fn fill(&mut self, n: usize, k: usize, entry: impl Fn(usize, usize) -> T + Sync) {
         let l = Self::lanes();
         let tiles = n.div_ceil(l);
-        self.n = n;
-        self.k = k;
-        self.data.clear();
-        self.data.resize(tiles * k * l, T::zero());
+        if (self.n, self.k) != (n, k) || self.data.len() != tiles * k * l {
+            // Padding lanes (beyond n) stay zero from here on.
+            self.data.clear();
+            self.data.resize(tiles * k * l, T::zero());
+            self.n = n;
+            self.k = k;
+        }
         if k == 0 {
             return;
         }
+        // Summand by summand: each write fills one tile row; the reads of the `l` entries
+        // stream through `l` cache lines that the next summands reuse.
         let fill_tile = |(t, tile): (usize, &mut [T])| {
-            for lane in 0..l.min(n - t * l) {
-                let j = t * l + lane;
-                for kk in 0..k {
-                    tile[kk * l + lane] = entry(j, kk);
+            let lanes = l.min(n - t * l);
+            for (kk, row) in tile.chunks_exact_mut(l).enumerate() {
+                for (lane, x) in row[..lanes].iter_mut().enumerate() {
+                    *x = entry(t * l + lane, kk);
                 }
             }
         };

@@ -128,7 +128,12 @@ impl Sgd {
             gradient
         };
         let eta = T::of(self.learning_rate);
-        for (x, g) in w.iter_mut().zip(direction.weights.iter()) {
+        // Plain slices (both matrices are contiguous and of the same shape): the loop vectorises.
+        for (x, g) in w
+            .as_mut_slice()
+            .iter_mut()
+            .zip(direction.weights.as_slice())
+        {
             *x += eta * *g;
         }
         if self.train_biases {
