@@ -97,6 +97,15 @@ impl<'a, T: nalgebra::Scalar> StridedRef<'a, T> {
         }
     }
 
+    /// View of `op(m)` (no copy).
+    pub fn op(m: &DMatrixView<'a, T>, op: Op) -> Self {
+        let view = StridedRef::of(m);
+        match op {
+            Op::N => view,
+            Op::T => view.t(),
+        }
+    }
+
     /// The transposed view (no copy).
     pub fn t(self) -> Self {
         StridedRef {
@@ -142,14 +151,7 @@ pub fn gemm<T: Float>(
     rhs: DMatrixView<'_, T>,
     op_rhs: Op,
 ) {
-    let mut l = StridedRef::of(&lhs);
-    if op_lhs == Op::T {
-        l = l.t();
-    }
-    let mut r = StridedRef::of(&rhs);
-    if op_rhs == Op::T {
-        r = r.t();
-    }
+    let (l, r) = (StridedRef::op(&lhs, op_lhs), StridedRef::op(&rhs, op_rhs));
     assert_eq!(l.ncols, r.nrows, "gemm: inner dimensions differ");
     assert_eq!(dst.nrows(), l.nrows, "gemm: rows of the result");
     assert_eq!(dst.ncols(), r.ncols, "gemm: columns of the result");
@@ -177,14 +179,7 @@ pub fn gemm_faer_threads<T: Float>(
     rhs: DMatrixView<'_, T>,
     op_rhs: Op,
 ) {
-    let mut l = StridedRef::of(&lhs);
-    if op_lhs == Op::T {
-        l = l.t();
-    }
-    let mut r = StridedRef::of(&rhs);
-    if op_rhs == Op::T {
-        r = r.t();
-    }
+    let (l, r) = (StridedRef::op(&lhs, op_lhs), StridedRef::op(&rhs, op_rhs));
     assert!(l.ncols == r.nrows && dst.shape() == (l.nrows, r.ncols) && l.ncols > 0);
     T::faer_gemm(dst.as_view_mut(), false, l, r, alpha, true);
 }

@@ -24,8 +24,9 @@ pub const SPARSE_MAX_DENSITY: f64 = 0.25;
 /// Reusable buffers of [`Fields`] (no allocation once they have the shapes of a run).
 #[derive(Clone, Debug, Default)]
 pub struct ProductWorkspace<T: Float> {
-    rows_of_w: TiledSummands<T>,
-    columns_of_w: TiledSummands<T>,
+    /// W tiled for the sparse kernel, indexed by [`Layer`]: its rows (hidden fields `V W`) and
+    /// its columns (visible fields `H Wᵀ`).
+    tiled_w: [TiledSummands<T>; 2],
     ones: BinaryRows,
 }
 
@@ -33,19 +34,25 @@ impl<T: Float> ProductWorkspace<T> {
     /// Empty buffers.
     pub fn new() -> Self {
         ProductWorkspace {
-            rows_of_w: TiledSummands::new(),
-            columns_of_w: TiledSummands::new(),
+            tiled_w: [TiledSummands::new(), TiledSummands::new()],
             ones: BinaryRows::new(),
         }
     }
+}
+
+/// The layer whose fields a product gives.
+#[derive(Clone, Copy)]
+enum Layer {
+    Hidden = 0,
+    Visible = 1,
 }
 
 /// The field products of one (frozen) model.
 pub struct Fields<'a, V: UnitKind, H: UnitKind, T: Float> {
     rbm: &'a Rbm<V, H, T>,
     workspace: &'a mut ProductWorkspace<T>,
-    rows_ready: bool,
-    columns_ready: bool,
+    /// Whether `workspace.tiled_w[layer]` holds this model's W.
+    ready: [bool; 2],
     max_density: f64,
 }
 
@@ -55,8 +62,7 @@ impl<'a, V: UnitKind, H: UnitKind, T: Float> Fields<'a, V, H, T> {
         Fields {
             rbm,
             workspace,
-            rows_ready: false,
-            columns_ready: false,
+            ready: [false; 2],
             max_density: SPARSE_MAX_DENSITY,
         }
     }
@@ -81,50 +87,55 @@ impl<'a, V: UnitKind, H: UnitKind, T: Float> Fields<'a, V, H, T> {
 
     /// `out ← V W + 1 bᵀ` (`B × Nh`), as [`Rbm::hidden_fields_into`].
     pub fn hidden_fields_into(&mut self, visible: DMatrixView<'_, T>, out: &mut DMatrix<T>) {
-        if self.sparse_rows(self.rbm.visible().discrete_states(), visible) {
-            if !self.rows_ready {
-                self.reserve_both();
-                self.workspace.rows_of_w.load_rows(self.rbm.weights());
-                self.rows_ready = true;
-            }
-            let ws = &*self.workspace;
-            add_selected(
-                &ws.ones,
-                &ws.rows_of_w,
-                self.rbm.hidden_bias().as_slice(),
-                out,
-            );
-        } else {
+        if !self.sparse_product(Layer::Hidden, visible, out) {
             self.rbm.hidden_fields_into(visible, out);
         }
     }
 
     /// `out ← H Wᵀ + 1 aᵀ` (`B × Nv`), as [`Rbm::visible_fields_into`].
     pub fn visible_fields_into(&mut self, hidden: DMatrixView<'_, T>, out: &mut DMatrix<T>) {
-        if self.sparse_rows(self.rbm.hidden().discrete_states(), hidden) {
-            if !self.columns_ready {
-                self.reserve_both();
-                self.workspace.columns_of_w.load_columns(self.rbm.weights());
-                self.columns_ready = true;
-            }
-            let ws = &*self.workspace;
-            add_selected(
-                &ws.ones,
-                &ws.columns_of_w,
-                self.rbm.visible_bias().as_slice(),
-                out,
-            );
-        } else {
+        if !self.sparse_product(Layer::Visible, hidden, out) {
             self.rbm.visible_fields_into(hidden, out);
         }
+    }
+
+    /// The fields of layer `to` from the states of the other layer by the sparse path, when it
+    /// applies (`false`: nothing done, GEMM's turn).
+    fn sparse_product(
+        &mut self,
+        to: Layer,
+        states: DMatrixView<'_, T>,
+        out: &mut DMatrix<T>,
+    ) -> bool {
+        let rbm = self.rbm;
+        let (units_of_states, bias) = match to {
+            Layer::Hidden => (rbm.visible().discrete_states(), rbm.hidden_bias()),
+            Layer::Visible => (rbm.hidden().discrete_states(), rbm.visible_bias()),
+        };
+        if !self.sparse_rows(units_of_states, states) {
+            return false;
+        }
+        let i = to as usize;
+        if !self.ready[i] {
+            self.reserve_both();
+            let tiled = &mut self.workspace.tiled_w[i];
+            match to {
+                Layer::Hidden => tiled.load_rows(rbm.weights()),
+                Layer::Visible => tiled.load_columns(rbm.weights()),
+            }
+            self.ready[i] = true;
+        }
+        let ws = &*self.workspace;
+        add_selected(&ws.ones, &ws.tiled_w[i], bias.as_slice(), out);
+        true
     }
 
     /// Room for both copies of `W` at the first sparse product, so that a layer that takes the
     /// sparse path for the first time late in a run does not allocate then.
     fn reserve_both(&mut self) {
         let (nv, nh) = (self.rbm.n_visible(), self.rbm.n_hidden());
-        self.workspace.rows_of_w.reserve(nh, nv);
-        self.workspace.columns_of_w.reserve(nv, nh);
+        self.workspace.tiled_w[Layer::Hidden as usize].reserve(nh, nv);
+        self.workspace.tiled_w[Layer::Visible as usize].reserve(nv, nh);
     }
 
     /// Scans `states` when its units are {0,1}; whether the sparse path applies.

@@ -1,13 +1,12 @@
 //! CD-k (Hinton 2002).
 
-use super::{accumulate_phase_with, Gradient, GradientEstimator};
+use super::{accumulate_phase_with, Gradient, GradientEstimator, PhaseWorkspace};
 use crate::error::Result;
 use crate::linalg::Float;
-use crate::rbm::products::SPARSE_MAX_DENSITY;
-use crate::rbm::{Fields, ProductWorkspace, Rbm};
+use crate::rbm::Rbm;
 use crate::sampling::{ChainState, GibbsSampler, GibbsWorkspace};
 use crate::units::UnitKind;
-use nalgebra::{DMatrix, DMatrixView};
+use nalgebra::DMatrixView;
 use rand::Rng;
 
 /// CD-k: chains start at the minibatch, run `k` sweeps; the negative phase is
@@ -18,9 +17,7 @@ pub struct ContrastiveDivergence<T: Float> {
     sampler: GibbsSampler,
     chains: ChainState<T>,
     gibbs: GibbsWorkspace<T>,
-    hidden_means: DMatrix<T>,
-    products: ProductWorkspace<T>,
-    max_density: f64,
+    phase: PhaseWorkspace<T>,
 }
 
 impl<T: Float> ContrastiveDivergence<T> {
@@ -36,16 +33,14 @@ impl<T: Float> ContrastiveDivergence<T> {
                 hidden: nalgebra::DMatrix::zeros(0, 0),
             },
             gibbs: GibbsWorkspace::new(),
-            hidden_means: DMatrix::zeros(0, 0),
-            products: ProductWorkspace::new(),
-            max_density: SPARSE_MAX_DENSITY,
+            phase: PhaseWorkspace::new(),
         })
     }
 
     /// Every field product by GEMM (`true`), or the sparse path for {0,1} states with few ones
     /// (`false`, the default; `rbm::products`).
     pub fn with_dense_products(mut self, dense: bool) -> Self {
-        self.max_density = if dense { -1.0 } else { SPARSE_MAX_DENSITY };
+        self.phase.set_dense_products(dense);
         self
     }
 }
@@ -63,15 +58,8 @@ impl<V: UnitKind, H: UnitKind, T: Float> GradientEstimator<V, H, T> for Contrast
         gradient: &mut Gradient<T>,
     ) -> Result<()> {
         // One set of products (and one transposed copy of W) for the whole update.
-        let mut fields = Fields::with_max_density(rbm, &mut self.products, self.max_density);
-        accumulate_phase_with(
-            &mut fields,
-            batch,
-            T::one(),
-            false,
-            &mut self.hidden_means,
-            gradient,
-        );
+        let (mut fields, hidden_means) = self.phase.fields(rbm);
+        accumulate_phase_with(&mut fields, batch, T::one(), false, hidden_means, gradient);
         if self.chains.visible.shape() != batch.shape() {
             self.chains.visible = batch.clone_owned();
         } else {
@@ -84,7 +72,7 @@ impl<V: UnitKind, H: UnitKind, T: Float> GradientEstimator<V, H, T> for Contrast
             self.chains.visible.as_view(),
             -T::one(),
             true,
-            &mut self.hidden_means,
+            hidden_means,
             gradient,
         );
         Ok(())

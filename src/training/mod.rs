@@ -34,6 +34,7 @@ pub use trainer::{train_rng, Progress, TrainRng, Trainer, TrainerConfig};
 
 use crate::error::Result;
 use crate::linalg::{gemm, Float, Op};
+use crate::rbm::products::SPARSE_MAX_DENSITY;
 use crate::rbm::{Fields, ProductWorkspace, Rbm};
 use crate::sampling::ChainState;
 use crate::units::UnitKind;
@@ -98,20 +99,47 @@ pub trait GradientEstimator<V: UnitKind, H: UnitKind, T: Float>: Send {
     fn set_chains(&mut self, _chains: ChainState<T>) {}
 }
 
-/// Buffers for the positive phase and for statistics of chains.
-#[derive(Clone, Debug, Default)]
+/// Buffers for the positive phase and for statistics of chains, and the choice between the
+/// sparse and the GEMM field products.
+#[derive(Clone, Debug)]
 pub struct PhaseWorkspace<T: Float> {
     hidden_means: DMatrix<T>,
     products: ProductWorkspace<T>,
+    max_density: f64,
+}
+
+impl<T: Float> Default for PhaseWorkspace<T> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl<T: Float> PhaseWorkspace<T> {
-    /// Empty buffers (grown on first use).
+    /// Empty buffers (grown on first use); the sparse path for {0,1} states with few ones.
     pub fn new() -> Self {
         PhaseWorkspace {
             hidden_means: DMatrix::zeros(0, 0),
             products: ProductWorkspace::new(),
+            max_density: SPARSE_MAX_DENSITY,
         }
+    }
+
+    /// Every field product by GEMM (`true`), or the sparse path for {0,1} states with few ones
+    /// (`false`, the default; `rbm::products`).
+    pub fn set_dense_products(&mut self, dense: bool) {
+        self.max_density = if dense { -1.0 } else { SPARSE_MAX_DENSITY };
+    }
+
+    /// The field products of `rbm` (one set, and one tiled copy of W, for a whole update) and
+    /// the buffer of hidden means, for [`accumulate_phase_with`].
+    pub fn fields<'a, V: UnitKind, H: UnitKind>(
+        &'a mut self,
+        rbm: &'a Rbm<V, H, T>,
+    ) -> (Fields<'a, V, H, T>, &'a mut DMatrix<T>) {
+        (
+            Fields::with_max_density(rbm, &mut self.products, self.max_density),
+            &mut self.hidden_means,
+        )
     }
 }
 
@@ -127,13 +155,13 @@ pub fn accumulate_phase<V: UnitKind, H: UnitKind, T: Float>(
     workspace: &mut PhaseWorkspace<T>,
     gradient: &mut Gradient<T>,
 ) {
-    let mut fields = Fields::new(rbm, &mut workspace.products);
+    let (mut fields, hidden_means) = workspace.fields(rbm);
     accumulate_phase_with(
         &mut fields,
         visible,
         sign,
         accumulate,
-        &mut workspace.hidden_means,
+        hidden_means,
         gradient,
     );
 }

@@ -1,13 +1,12 @@
 //! PCD-k (Tieleman 2008).
 
-use super::{accumulate_phase_with, Gradient, GradientEstimator};
+use super::{accumulate_phase_with, Gradient, GradientEstimator, PhaseWorkspace};
 use crate::error::{Error, Result};
 use crate::linalg::Float;
-use crate::rbm::products::SPARSE_MAX_DENSITY;
-use crate::rbm::{Fields, ProductWorkspace, Rbm};
+use crate::rbm::Rbm;
 use crate::sampling::{ChainState, GibbsSampler, GibbsWorkspace};
 use crate::units::UnitKind;
-use nalgebra::{DMatrix, DMatrixView};
+use nalgebra::DMatrixView;
 use rand::Rng;
 
 /// PCD-k: persistent chains (never reset to data) advance `k` sweeps with the current
@@ -21,9 +20,7 @@ pub struct PersistentContrastiveDivergence<T: Float> {
     sampler: GibbsSampler,
     chains: ChainState<T>,
     gibbs: GibbsWorkspace<T>,
-    hidden_means: DMatrix<T>,
-    products: ProductWorkspace<T>,
-    max_density: f64,
+    phase: PhaseWorkspace<T>,
 }
 
 impl<T: Float> PersistentContrastiveDivergence<T> {
@@ -43,16 +40,14 @@ impl<T: Float> PersistentContrastiveDivergence<T> {
             sampler: GibbsSampler::new(gibbs_steps)?,
             chains,
             gibbs: GibbsWorkspace::new(),
-            hidden_means: DMatrix::zeros(0, 0),
-            products: ProductWorkspace::new(),
-            max_density: SPARSE_MAX_DENSITY,
+            phase: PhaseWorkspace::new(),
         })
     }
 
     /// Every field product by GEMM (`true`), or the sparse path for {0,1} states with few ones
     /// (`false`, the default; `rbm::products`).
     pub fn with_dense_products(mut self, dense: bool) -> Self {
-        self.max_density = if dense { -1.0 } else { SPARSE_MAX_DENSITY };
+        self.phase.set_dense_products(dense);
         self
     }
 }
@@ -79,15 +74,8 @@ impl<V: UnitKind, H: UnitKind, T: Float> GradientEstimator<V, H, T>
             ));
         }
         // One set of products (and one transposed copy of W) for the whole update.
-        let mut fields = Fields::with_max_density(rbm, &mut self.products, self.max_density);
-        accumulate_phase_with(
-            &mut fields,
-            batch,
-            T::one(),
-            false,
-            &mut self.hidden_means,
-            gradient,
-        );
+        let (mut fields, hidden_means) = self.phase.fields(rbm);
+        accumulate_phase_with(&mut fields, batch, T::one(), false, hidden_means, gradient);
         self.sampler
             .run_with(&mut fields, &mut self.chains, &mut self.gibbs, rng);
         accumulate_phase_with(
@@ -95,7 +83,7 @@ impl<V: UnitKind, H: UnitKind, T: Float> GradientEstimator<V, H, T>
             self.chains.visible.as_view(),
             -T::one(),
             true,
-            &mut self.hidden_means,
+            hidden_means,
             gradient,
         );
         Ok(())
