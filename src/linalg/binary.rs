@@ -5,12 +5,13 @@
 //! `X · Bᵀ` is, row by row, a sum of the columns of `B` at the positions of the ones: about
 //! `ρ·K·n` additions instead of `K·n` multiply-adds, with no multiplications by zero.
 //! [`BinaryRows::scan`] records where the ones are (and refuses matrices with any entry other than
-//! 0 or 1); [`add_selected_columns`] does the sums. `notes/performance.md` has the measured
+//! 0 or 1); [`add_selected`] does the sums. `notes/performance.md` has the measured
 //! crossover density against faer's GEMM.
 //!
 //! # Determinism
-//! Each output entry is the bias plus the selected entries added in increasing column order, by
-//! one thread: the result does not depend on the number of threads.
+//! Each output entry is the bias plus the sum of the selected entries (four running sums over
+//! them in increasing order, combined in a fixed order), computed by one thread: the result does
+//! not depend on the number of threads.
 
 use super::Float;
 use nalgebra::{DMatrix, DMatrixView};
@@ -122,9 +123,9 @@ impl BinaryRows {
 /// Entries below which a scan runs on the calling thread.
 const PARALLEL_SCAN: usize = 1 << 15;
 
-/// Scans rows `r0 .. r0 + counts.len()` of `m` into `counts` and `positions` (those rows' part
-/// of the buffers); whether an entry is neither 0 nor 1. AVX2 when the CPU has it (comparisons
-/// only: the same result on every path).
+/// Scans rows `r0 .. r0 + counts.len()` (at most 16) of `m` into `counts` and `positions` (those
+/// rows' part of the buffers); whether an entry is neither 0 nor 1. AVX-512 and BMI2 when the
+/// CPU has them (comparisons and bit moves only: the same result on every path).
 fn scan_rows<T: Float>(
     m: DMatrixView<'_, T>,
     r0: usize,
@@ -133,30 +134,54 @@ fn scan_rows<T: Float>(
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx2")]
-        unsafe fn scan_avx2<T: Float>(
+        #[target_feature(enable = "avx512f,avx512bw,avx512vl,bmi2")]
+        unsafe fn scan_x86<T: Float>(
             m: DMatrixView<'_, T>,
             r0: usize,
             positions: &mut [u32],
             counts: &mut [u32],
         ) -> bool {
-            scan_rows_kernel(m, r0, positions, counts)
+            // BMI2 is enabled in this function: `pext` is one instruction.
+            scan_rows_kernel(m, r0, positions, counts, |w, sel| {
+                std::arch::x86_64::_pext_u64(w, sel)
+            })
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { scan_avx2(m, r0, positions, counts) };
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+            && std::arch::is_x86_feature_detected!("bmi2")
+        {
+            // SAFETY: the CPU supports the features (checked just above).
+            return unsafe { scan_x86(m, r0, positions, counts) };
         }
     }
-    scan_rows_kernel(m, r0, positions, counts)
+    scan_rows_kernel(m, r0, positions, counts, pext_portable)
 }
 
-/// One mask per column for the block's (≤ 16) rows, then only the ones are visited.
+/// Parallel bit extract (the bits of `w` where `sel` has ones, packed at the bottom), for CPUs
+/// without BMI2.
+#[inline(always)]
+fn pext_portable(w: u64, sel: u64) -> u64 {
+    let (mut out, mut sel, mut k) = (0u64, sel, 0);
+    while sel != 0 {
+        let b = sel.trailing_zeros();
+        out |= ((w >> b) & 1) << k;
+        k += 1;
+        sel &= sel - 1;
+    }
+    out
+}
+
+/// Columns 64 at a time: one 16-bit mask of the block's rows per column (a vector comparison),
+/// the 64 × 16 bit matrix transposed into one 64-bit mask per row with `pext` (row `t`'s bits
+/// are bit `t` of every column mask), then each row's ones visited in order.
 #[inline(always)]
 fn scan_rows_kernel<T: Float>(
     m: DMatrixView<'_, T>,
     r0: usize,
     positions: &mut [u32],
     counts: &mut [u32],
+    pext: impl Fn(u64, u64) -> u64,
 ) -> bool {
     let (zero, one) = (T::zero(), T::one());
     // A `DMatrixView` has unit row stride: the block's rows of a column are contiguous.
@@ -164,23 +189,47 @@ fn scan_rows_kernel<T: Float>(
     let base = m.as_ptr();
     let ncols = m.ncols();
     let width = counts.len();
+    assert!(width <= 16 && positions.len() >= width * ncols);
     counts.fill(0);
     let mut other = false;
-    for j in 0..ncols {
-        // SAFETY: rows r0 .. r0 + width of column j are inside the view, contiguous.
-        let block = unsafe { std::slice::from_raw_parts(base.add(r0 + j * cs), width) };
-        let (mut mask, mut is_other) = (0u32, 0u32);
-        for (t, &x) in block.iter().enumerate() {
-            mask |= ((x == one) as u32) << t;
-            is_other |= ((x != one) & (x != zero)) as u32;
+    for c0 in (0..ncols).step_by(64) {
+        let chunk = (ncols - c0).min(64);
+        // Four column masks per word: column c0 + 4q + s is bits 16s .. 16s + 16 of word q.
+        let mut words = [0u64; 16];
+        for jj in 0..chunk {
+            // SAFETY: rows r0 .. r0 + width of column c0 + jj are inside the view, contiguous.
+            let col = unsafe { std::slice::from_raw_parts(base.add(r0 + (c0 + jj) * cs), width) };
+            let (mut mask, mut is_other) = (0u64, false);
+            if width == 16 {
+                for (t, &x) in col[..16].iter().enumerate() {
+                    mask |= ((x == one) as u64) << t;
+                    is_other |= (x != one) & (x != zero);
+                }
+            } else {
+                for (t, &x) in col.iter().enumerate() {
+                    mask |= ((x == one) as u64) << t;
+                    is_other |= (x != one) & (x != zero);
+                }
+            }
+            other |= is_other;
+            words[jj / 4] |= mask << (16 * (jj % 4));
         }
-        other |= is_other != 0;
-        while mask != 0 {
-            let t = mask.trailing_zeros() as usize;
-            let c = counts[t] as usize;
-            positions[t * ncols + c] = j as u32;
-            counts[t] += 1;
-            mask &= mask - 1;
+        let words_used = chunk.div_ceil(4);
+        for (t, count) in counts.iter_mut().enumerate() {
+            let sel = 0x0001_0001_0001_0001u64 << t;
+            let mut bits = 0u64;
+            for (q, &w) in words[..words_used].iter().enumerate() {
+                bits |= pext(w, sel) << (4 * q);
+            }
+            let row = &mut positions[t * ncols..(t + 1) * ncols];
+            let mut c = *count as usize;
+            while bits != 0 {
+                // c < ncols: at most one slot per column seen so far.
+                row[c] = (c0 + bits.trailing_zeros() as usize) as u32;
+                c += 1;
+                bits &= bits - 1;
+            }
+            *count = c as u32;
         }
     }
     other
@@ -308,13 +357,13 @@ pub fn add_selected<T: Float>(
     bias: &[T],
     out: &mut DMatrix<T>,
 ) {
+    assert_eq!(bias.len(), summands.n, "add_selected: bias length");
+    let b = ones.nrows();
+    if out.shape() != (b, summands.n) {
+        *out = DMatrix::zeros(b, summands.n);
+    }
     let (n, k) = (summands.n, summands.k);
     assert_eq!(k, ones.ncols(), "add_selected: inner dimensions");
-    assert_eq!(bias.len(), n, "add_selected: bias length");
-    let b = ones.nrows();
-    if out.shape() != (b, n) {
-        *out = DMatrix::zeros(b, n);
-    }
     if b == 0 || n == 0 {
         return;
     }
@@ -336,7 +385,7 @@ fn run_tiles<T: Float, const L: usize>(
     out: &mut DMatrix<T>,
     work: usize,
 ) {
-    let (n, k, b) = (summands.n, summands.k, ones.nrows());
+    let (n, b) = (summands.n, ones.nrows());
     debug_assert_eq!(L, TiledSummands::<T>::lanes());
     let tiles = n.div_ceil(L);
     // One task = a run of whole tiles = a block of whole columns of `out`.
@@ -348,21 +397,7 @@ fn run_tiles<T: Float, const L: usize>(
     let tiles_per_task = tiles.div_ceil(tasks);
     let columns_per_task = tiles_per_task * L;
     let task = |(task, block): (usize, &mut [T])| {
-        let first_tile = task * tiles_per_task;
-        let width = block.len() / b;
-        for tt in 0..width.div_ceil(L) {
-            let t = first_tile + tt;
-            let data = &summands.data[t * k * L..(t + 1) * k * L];
-            let lanes = (width - tt * L).min(L);
-            let mut tile_bias = [T::zero(); L];
-            tile_bias[..lanes].copy_from_slice(&bias[t * L..t * L + lanes]);
-            for r in 0..b {
-                let sums = sum_tile::<T, L>(data, ones.row(r));
-                for lane in 0..lanes {
-                    block[r + (tt * L + lane) * b] = tile_bias[lane] + sums[lane];
-                }
-            }
-        }
+        tiles_task::<T, L>(ones, summands, bias, task * tiles_per_task, block)
     };
     let out = out.as_mut_slice();
     if tasks == 1 {
@@ -374,59 +409,106 @@ fn run_tiles<T: Float, const L: usize>(
     }
 }
 
-/// `Σ_{k ∈ selected} data[k·L .. k·L + L]` with four running sums (independent chains of
-/// additions), combined as `(s0 + s1) + (s2 + s3)`; AVX2 when the CPU has it (additions only,
-/// so the path does not change the result).
-#[inline(always)]
-fn sum_tile<T: Float, const L: usize>(data: &[T], selected: &[u32]) -> [T; L] {
+/// Rows whose sums over one tile are kept (8 KB on the stack) before they are stored.
+const ROW_CHUNK: usize = 128;
+
+/// The columns of `out` in `block` (whole tiles from `first_tile` on): for each tile, the sums
+/// of [`ROW_CHUNK`] rows ([`sum_tile`]), then stored column by column as `bias + sum`. AVX-512
+/// or AVX2 when the CPU has it (additions only, so the path does not change the result).
+fn tiles_task<T: Float, const L: usize>(
+    ones: &BinaryRows,
+    summands: &TiledSummands<T>,
+    bias: &[T],
+    first_tile: usize,
+    block: &mut [T],
+) {
+    /// The read-only arguments of the task.
+    type Job<'a, T> = (&'a BinaryRows, &'a TiledSummands<T>, &'a [T], usize);
     #[inline(always)]
-    fn kernel<T: Float, const L: usize>(data: &[T], selected: &[u32]) -> [T; L] {
-        let mut s = [[T::zero(); L]; 4];
-        let mut quads = selected.chunks_exact(4);
-        let rows = data.len() / L;
-        for q in &mut quads {
-            for p in 0..4 {
-                let kk = q[p] as usize;
-                assert!(kk < rows);
-                // SAFETY: kk < rows, so kk·L + L ≤ data.len().
-                let row = unsafe { data.get_unchecked(kk * L..kk * L + L) };
-                for l in 0..L {
-                    s[p][l] += row[l];
+    fn kernel<T: Float, const L: usize>(job: Job<'_, T>, block: &mut [T]) {
+        let (ones, summands, bias, first_tile) = job;
+        let (k, b) = (summands.k, ones.nrows());
+        let width = block.len() / b;
+        for tt in 0..width.div_ceil(L) {
+            let t = first_tile + tt;
+            let data = &summands.data[t * k * L..(t + 1) * k * L];
+            let lanes = (width - tt * L).min(L);
+            for r0 in (0..b).step_by(ROW_CHUNK) {
+                let rows = (b - r0).min(ROW_CHUNK);
+                let mut acc = [[T::zero(); L]; ROW_CHUNK];
+                for (i, a) in acc[..rows].iter_mut().enumerate() {
+                    *a = sum_tile::<T, L>(data, ones.row(r0 + i));
+                }
+                // Column by column: contiguous stores (row by row, the 16 scattered stores of
+                // each row cost as much as the sums).
+                for lane in 0..lanes {
+                    let column = &mut block[(tt * L + lane) * b + r0..][..rows];
+                    let c = bias[t * L + lane];
+                    for (x, a) in column.iter_mut().zip(&acc) {
+                        *x = c + a[lane];
+                    }
                 }
             }
         }
-        for (p, &kk) in quads.remainder().iter().enumerate() {
-            let row = &data[kk as usize * L..kk as usize * L + L];
-            for l in 0..L {
-                s[p][l] += row[l];
-            }
-        }
-        let mut total = [T::zero(); L];
-        for l in 0..L {
-            total[l] = (s[0][l] + s[1][l]) + (s[2][l] + s[3][l]);
-        }
-        total
     }
+    let job = (ones, summands, bias, first_tile);
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx2")]
-        unsafe fn kernel_avx2<T: Float, const L: usize>(data: &[T], selected: &[u32]) -> [T; L] {
-            kernel::<T, L>(data, selected)
+        unsafe fn avx2<T: Float, const L: usize>(job: Job<'_, T>, block: &mut [T]) {
+            kernel::<T, L>(job, block)
         }
         #[target_feature(enable = "avx512f")]
-        unsafe fn kernel_avx512<T: Float, const L: usize>(data: &[T], selected: &[u32]) -> [T; L] {
-            kernel::<T, L>(data, selected)
+        unsafe fn avx512<T: Float, const L: usize>(job: Job<'_, T>, block: &mut [T]) {
+            kernel::<T, L>(job, block)
         }
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { kernel_avx512::<T, L>(data, selected) };
+            return unsafe { avx512::<T, L>(job, block) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { kernel_avx2::<T, L>(data, selected) };
+            return unsafe { avx2::<T, L>(job, block) };
         }
     }
-    kernel::<T, L>(data, selected)
+    kernel::<T, L>(job, block)
+}
+
+/// `Σ_{k ∈ selected} data[k·L .. k·L + L]` with four running sums (independent chains of
+/// additions), combined as `(s0 + s1) + (s2 + s3)`.
+///
+/// Every `k` in `selected` is below `data.len() / L` ([`BinaryRows`] positions are below its
+/// `ncols`, which [`add_selected`] checks equals the number of summands).
+#[inline(always)]
+fn sum_tile<T: Float, const L: usize>(data: &[T], selected: &[u32]) -> [T; L] {
+    let rows = data.len() / L;
+    let row = |kk: u32| {
+        let kk = kk as usize;
+        debug_assert!(kk < rows);
+        // SAFETY: kk < rows (see above), so kk·L + L ≤ data.len().
+        unsafe { data.get_unchecked(kk * L..kk * L + L) }
+    };
+    let mut s = [[T::zero(); L]; 4];
+    let mut quads = selected.chunks_exact(4);
+    for q in &mut quads {
+        for p in 0..4 {
+            let x = row(q[p]);
+            for l in 0..L {
+                s[p][l] += x[l];
+            }
+        }
+    }
+    for (p, &kk) in quads.remainder().iter().enumerate() {
+        let x = row(kk);
+        for l in 0..L {
+            s[p][l] += x[l];
+        }
+    }
+    let mut total = [T::zero(); L];
+    for l in 0..L {
+        total[l] = (s[0][l] + s[1][l]) + (s[2][l] + s[3][l]);
+    }
+    total
 }
 
 #[cfg(test)]
@@ -474,6 +556,46 @@ mod tests {
                 col.add_scalar_mut(bias[j]);
             }
             assert!((out - dense).amax() < TOL, "shape {b}×{k}×{n}");
+        }
+    }
+
+    #[test]
+    fn portable_scan_matches_the_dispatched_one() {
+        // pext by hand against its definition, on words with every lane pattern.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for _ in 0..1000 {
+            let (w, sel): (u64, u64) = (rng.random(), rng.random());
+            let mut expected = 0u64;
+            let mut k = 0;
+            for bit in 0..64 {
+                if sel >> bit & 1 == 1 {
+                    expected |= (w >> bit & 1) << k;
+                    k += 1;
+                }
+            }
+            assert_eq!(pext_portable(w, sel), expected);
+        }
+        // The whole scan with the portable pext equals the one the CPU takes (BMI2 here).
+        for &(b, k, p) in &[(16, 200, 0.13), (7, 64, 0.5), (16, 65, 0.9)] {
+            let x = binary(b, k, p, 20 + k as u64);
+            let mut fast = BinaryRows::new();
+            fast.scan(x.as_view()).unwrap();
+            let mut positions = vec![0u32; b * k];
+            let mut counts = vec![0u32; b];
+            assert!(!scan_rows_kernel(
+                x.as_view(),
+                0,
+                &mut positions,
+                &mut counts,
+                pext_portable
+            ));
+            for r in 0..b {
+                assert_eq!(&positions[r * k..r * k + counts[r] as usize], fast.row(r));
+                let ones: Vec<u32> = (0..k as u32)
+                    .filter(|&j| x[(r, j as usize)] == 1.0)
+                    .collect();
+                assert_eq!(fast.row(r), &ones[..]);
+            }
         }
     }
 

@@ -40,6 +40,7 @@ use crate::sampling::ChainState;
 use crate::units::UnitKind;
 use nalgebra::{DMatrix, DMatrixView, DVector};
 use rand::Rng;
+use rayon::prelude::*;
 
 /// A log-likelihood gradient (or an estimate of it): ascent direction, same shapes as the model.
 #[derive(Clone, Debug, PartialEq)]
@@ -179,7 +180,15 @@ pub fn accumulate_phase_with<V: UnitKind, H: UnitKind, T: Float>(
     let rows = visible.nrows();
     let scale = sign / T::of(rows.max(1) as f64);
     fields.hidden_fields_into(visible, hidden_means);
-    rbm.hidden().mean_in_place(hidden_means.as_mut_slice());
+    let unit = rbm.hidden();
+    let means = hidden_means.as_mut_slice();
+    if means.len() < PARALLEL_ENTRIES {
+        unit.mean_in_place(means);
+    } else {
+        means
+            .par_chunks_mut(PARALLEL_ENTRIES)
+            .for_each(|c| unit.mean_in_place(c));
+    }
     gemm(
         &mut gradient.weights,
         accumulate,
@@ -189,12 +198,38 @@ pub fn accumulate_phase_with<V: UnitKind, H: UnitKind, T: Float>(
         hidden_means.as_view(),
         Op::N,
     );
-    for (i, g) in gradient.visible_bias.iter_mut().enumerate() {
-        let s = visible.column(i).sum() * scale;
-        *g = if accumulate { *g + s } else { s };
-    }
-    for (j, g) in gradient.hidden_bias.iter_mut().enumerate() {
-        let s = hidden_means.column(j).sum() * scale;
-        *g = if accumulate { *g + s } else { s };
+    column_sums_into(
+        visible,
+        scale,
+        accumulate,
+        gradient.visible_bias.as_mut_slice(),
+    );
+    column_sums_into(
+        hidden_means.as_view(),
+        scale,
+        accumulate,
+        gradient.hidden_bias.as_mut_slice(),
+    );
+}
+
+/// Entries per parallel block of the element-wise and column-wise steps of a phase (smaller
+/// matrices are done on the calling thread).
+const PARALLEL_ENTRIES: usize = 1 << 14;
+
+/// `out[j] ← scale · Σ column j of m (+ out[j] when accumulate)`; blocks of columns in parallel
+/// (each column summed by one thread: the same result on any thread count).
+fn column_sums_into<T: Float>(m: DMatrixView<'_, T>, scale: T, accumulate: bool, out: &mut [T]) {
+    let rows = m.nrows().max(1);
+    let columns = (PARALLEL_ENTRIES / rows).max(1);
+    let block = |(c, out): (usize, &mut [T])| {
+        for (k, g) in out.iter_mut().enumerate() {
+            let s = m.column(c * columns + k).sum() * scale;
+            *g = if accumulate { *g + s } else { s };
+        }
+    };
+    if m.nrows() * m.ncols() < PARALLEL_ENTRIES {
+        block((0, out));
+    } else {
+        out.par_chunks_mut(columns).enumerate().for_each(block);
     }
 }

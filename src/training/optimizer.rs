@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::rbm::Rbm;
 use crate::units::UnitKind;
+use rayon::prelude::*;
 
 /// Stochastic gradient ascent, $\theta \leftarrow \theta + \eta\,u$, with
 /// $u = \mu u_{\rm prev} + (g - \lambda W)$ (momentum $\mu$, weight decay $\lambda$ on $W$ only).
@@ -34,6 +35,9 @@ impl<T: Float> Default for OptimizerState<T> {
         }
     }
 }
+
+/// Entries per parallel block of the weight step (smaller steps run on the calling thread).
+const PARALLEL_ENTRIES: usize = 1 << 15;
 
 impl Sgd {
     /// SGD with learning rate $\eta > 0$, no momentum, no decay, biases trained.
@@ -129,12 +133,19 @@ impl Sgd {
         };
         let eta = T::of(self.learning_rate);
         // Plain slices (both matrices are contiguous and of the same shape): the loop vectorises.
-        for (x, g) in w
-            .as_mut_slice()
-            .iter_mut()
-            .zip(direction.weights.as_slice())
-        {
-            *x += eta * *g;
+        // Blocks in parallel (each entry is updated alone: the same result on any thread count).
+        let step = |(w, g): (&mut [T], &[T])| {
+            for (x, g) in w.iter_mut().zip(g) {
+                *x += eta * *g;
+            }
+        };
+        let (w, g) = (w.as_mut_slice(), direction.weights.as_slice());
+        if w.len() < PARALLEL_ENTRIES {
+            step((w, g));
+        } else {
+            w.par_chunks_mut(PARALLEL_ENTRIES)
+                .zip(g.par_chunks(PARALLEL_ENTRIES))
+                .for_each(step);
         }
         if self.train_biases {
             for (x, g) in a.iter_mut().zip(direction.visible_bias.iter()) {
