@@ -183,7 +183,6 @@ fn scan_rows_kernel<T: Float>(
     counts: &mut [u32],
     pext: impl Fn(u64, u64) -> u64,
 ) -> bool {
-    let (zero, one) = (T::zero(), T::one());
     // A `DMatrixView` has unit row stride: the block's rows of a column are contiguous.
     let cs = m.strides().1;
     let base = m.as_ptr();
@@ -199,18 +198,12 @@ fn scan_rows_kernel<T: Float>(
         for jj in 0..chunk {
             // SAFETY: rows r0 .. r0 + width of column c0 + jj are inside the view, contiguous.
             let col = unsafe { std::slice::from_raw_parts(base.add(r0 + (c0 + jj) * cs), width) };
-            let (mut mask, mut is_other) = (0u64, false);
-            if width == 16 {
-                for (t, &x) in col[..16].iter().enumerate() {
-                    mask |= ((x == one) as u64) << t;
-                    is_other |= (x != one) & (x != zero);
-                }
+            // A full block has a length known here, so the comparisons vectorise.
+            let (mask, is_other) = if width == 16 {
+                column_mask(&col[..16])
             } else {
-                for (t, &x) in col.iter().enumerate() {
-                    mask |= ((x == one) as u64) << t;
-                    is_other |= (x != one) & (x != zero);
-                }
-            }
+                column_mask(col)
+            };
             other |= is_other;
             words[jj / 4] |= mask << (16 * (jj % 4));
         }
@@ -233,6 +226,18 @@ fn scan_rows_kernel<T: Float>(
         }
     }
     other
+}
+
+/// Bit `t` set where `col[t]` is 1, and whether an entry is neither 0 nor 1.
+#[inline(always)]
+fn column_mask<T: Float>(col: &[T]) -> (u64, bool) {
+    let (zero, one) = (T::zero(), T::one());
+    let (mut mask, mut is_other) = (0u64, false);
+    for (t, &x) in col.iter().enumerate() {
+        mask |= ((x == one) as u64) << t;
+        is_other |= (x != one) & (x != zero);
+    }
+    (mask, is_other)
 }
 
 /// Sum of the entries of `m` (8 running sums per column; contiguous columns vectorise).

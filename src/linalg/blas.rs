@@ -80,43 +80,28 @@ struct Operand<T> {
 ///
 /// A stride of a dimension of size 1 is never used, so it is replaced by the smallest legal
 /// leading dimension.
-fn operand<T>(op: &StridedRef<'_, T>) -> Option<Operand<T>> {
+fn operand<T: Float>(op: &StridedRef<'_, T>) -> Option<Operand<T>> {
+    column_major(op, CBLAS_NO_TRANS).or_else(|| column_major(&op.t(), CBLAS_TRANS))
+}
+
+/// `op` as a column-major operand with flag `trans` when its rows are contiguous (unit row
+/// stride, or one row) and its leading dimension is legal.
+fn column_major<T>(op: &StridedRef<'_, T>, trans: c_int) -> Option<Operand<T>> {
     let (r, c) = (op.nrows, op.ncols);
-    let legal = |ld: isize, rows: usize| -> Option<c_int> {
-        let ld = usize::try_from(ld).ok()?;
-        (ld >= rows.max(1)).then_some(())?;
-        c_int::try_from(ld).ok()
+    if !(op.row_stride == 1 || r == 1) {
+        return None;
+    }
+    let ld = if c == 1 {
+        r.max(1) as isize
+    } else {
+        op.col_stride
     };
-    let ptr = op.data.get(op.offset..)?.as_ptr();
-    if op.row_stride == 1 || r == 1 {
-        let ld = if c == 1 {
-            r.max(1) as isize
-        } else {
-            op.col_stride
-        };
-        if let Some(ld) = legal(ld, r) {
-            return Some(Operand {
-                trans: CBLAS_NO_TRANS,
-                ld,
-                ptr,
-            });
-        }
-    }
-    if op.col_stride == 1 || c == 1 {
-        let ld = if r == 1 {
-            c.max(1) as isize
-        } else {
-            op.row_stride
-        };
-        if let Some(ld) = legal(ld, c) {
-            return Some(Operand {
-                trans: CBLAS_TRANS,
-                ld,
-                ptr,
-            });
-        }
-    }
-    None
+    let ld = usize::try_from(ld).ok().filter(|&ld| ld >= r.max(1))?;
+    Some(Operand {
+        trans,
+        ld: c_int::try_from(ld).ok()?,
+        ptr: op.data.get(op.offset..)?.as_ptr(),
+    })
 }
 
 /// `dst ← alpha · lhs · rhs + (accumulate ? dst : 0)` through OpenBLAS, when it can be
