@@ -13,6 +13,7 @@ use rand::Rng;
 use std::fmt::{Debug, Display};
 
 pub mod binary;
+mod tail;
 
 /// Float type of the training path: `f32` (fast) or `f64` (reference).
 ///
@@ -288,7 +289,8 @@ fn pieces(m: usize, n: usize, k: usize) -> usize {
 const SPLIT_ALIGN: usize = 16;
 
 /// `dst ← alpha·lhs·rhs (+ dst)`, cut into `pieces` blocks of columns of `dst` (or of rows, when
-/// `dst` is taller than wide), each computed by faer's sequential kernel on its own rayon task.
+/// `dst` is taller than wide), each computed by faer's sequential kernel on its own rayon task
+/// (and its last rows, when they do not fill a register, by `tail.rs`).
 ///
 /// faer's own parallel GEMM allocates its job tables on every call (12 allocations per
 /// 100×784×500 product); its sequential kernel packs into a thread-local buffer and allocates
@@ -303,12 +305,25 @@ fn split_matmul<T>(
     alpha: T,
     pieces: usize,
 ) where
-    T: faer::traits::ComplexField + Copy + Send + Sync,
+    T: faer::traits::ComplexField + tail::TailRows + Send + Sync,
 {
     let (m, n) = (dst.nrows(), dst.ncols());
     let split = |len: usize| (len * (pieces / 2) / pieces).next_multiple_of(SPLIT_ALIGN);
     if pieces <= 1 || m.max(n) < 2 * SPLIT_ALIGN {
-        faer::linalg::matmul::matmul(dst, accum, lhs, rhs, alpha, faer::Par::Seq);
+        // faer's sequential kernel, with the rows past the last whole register of rows by the
+        // tail kernel where it applies (`tail.rs`).
+        let tail = m % T::LANES;
+        if tail == 0 || !tail::applies(rhs) {
+            faer::linalg::matmul::matmul(dst, accum, lhs, rhs, alpha, faer::Par::Seq);
+            return;
+        }
+        let (head, rest) = dst.split_at_row_mut(m - tail);
+        let (lhs_head, lhs_rest) = lhs.split_at_row(m - tail);
+        if m > tail {
+            faer::linalg::matmul::matmul(head, accum, lhs_head, rhs, alpha, faer::Par::Seq);
+        }
+        let done = T::tail_rows(rest, accum == faer::Accum::Add, lhs_rest, rhs, alpha);
+        debug_assert!(done);
         return;
     }
     let (first, second) = (pieces / 2, pieces - pieces / 2);
@@ -648,5 +663,13 @@ mod tests {
         // f32 has ~6e-8 relative precision; 30 terms of size ≤ 0.25.
         let got64: DMatrix<f64> = cast_matrix(&got);
         assert!((got64 - expected).amax() < 1e-5);
+        // 100 rows (96 + a 4-row tail) times a transposed operand, large enough to be split
+        // across threads: the tail kernel's case (`tail.rs`). 500 terms of size ≤ 0.25.
+        let a = random(&mut rng, 100, 500);
+        let bt = random(&mut rng, 784, 500);
+        let (a32, bt32): (DMatrix<f32>, DMatrix<f32>) = (cast_matrix(&a), cast_matrix(&bt));
+        let got: DMatrix<f64> = cast_matrix(&matmul(a32.as_view(), Op::N, bt32.as_view(), Op::T));
+        let expected = &a * bt.transpose();
+        assert!((got - expected).amax() < 500.0 * 0.25 * f32::EPSILON as f64);
     }
 }
