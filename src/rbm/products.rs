@@ -16,11 +16,11 @@ use nalgebra::{DMatrix, DMatrixView};
 
 /// Largest fraction of ones for which the sparse path is taken.
 ///
-/// Measured crossover against faer's GEMM at 100×784×500 f32 on the dev machine
+/// Measured crossover against GEMM at 100×784×500 f32 on the dev machine
 /// (`cargo bench --bench products`, `notes/performance.md`): the sparse sums take less time
-/// up to about 0.45 ones. Between 0.25 and 0.45 they save less than the tiled copy of W that
-/// a second direction would need at every update (the hidden samples of MNIST training have
-/// 42 % ones), so the threshold stays lower.
+/// up to about 0.47 ones for `V W` and 0.37 for `H Wᵀ`. The hidden samples of MNIST training,
+/// the left operand of `H Wᵀ`, have 42 % ones: above that crossover. A second direction would
+/// also need a tiled copy of W at every update, so the threshold stays at 0.25.
 pub const SPARSE_MAX_DENSITY: f64 = 0.25;
 
 /// Reusable buffers of [`Fields`] (no allocation once they have the shapes of a run).
