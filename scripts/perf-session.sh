@@ -4,7 +4,10 @@
 #
 #   cargo build --release
 #   cargo build --release --features openblas --target-dir target-blas   # optional
-#   scripts/perf-session.sh [OUT]        # default /tmp/perf-session; ~15 minutes
+#   scripts/perf-session.sh [OUT]        # default /tmp/perf-session; ~10-15 minutes
+#
+# With TORCH_PY set to a Python that has PyTorch (`pip install torch numpy`), each round also times
+# scripts/pcd_torch.py (PyTorch on the CPU, same computation as pcd_numpy.py).
 #
 # Needs ../shared/perf (numpy, scikit-learn) and the MNIST files for the epoch comparisons;
 # without them only the criterion benches run.
@@ -33,11 +36,17 @@ if [ -d "$PERF" ] && [ -d "$ROOT/../shared/data/mnist" ]; then
             printf 'rbmdyn_openblas_pcd5_f32_sparse_r%s %s\n' $round "$(tail -1 "$OUT/x/metrics.csv" | cut -d, -f3)" >> "$OUT/epochs.txt"
         fi
         (cd "$PERF" && python3 pcd_numpy.py --dtype f32 --epochs 1) >> "$OUT/numpy.txt" 2>&1
+        if [ -n "${TORCH_PY:-}" ]; then
+            "$TORCH_PY" "$ROOT/scripts/pcd_torch.py" --dtype f32 >> "$OUT/torch.txt" 2>&1
+        fi
     done
     rm -rf "$OUT/x"; "$B" train --dataset mnist --epochs 1 --out "$OUT/x" --quiet \
         --checkpoints-per-decade 0 --spectrum-per-decade 0 --gibbs-steps 5 --precision f64 >/dev/null 2>&1
     printf 'rbmdyn_pcd5_f64_sparse %s\n' "$(tail -1 "$OUT/x/metrics.csv" | cut -d, -f3)" >> "$OUT/epochs.txt"
     (cd "$PERF" && python3 pcd_numpy.py --dtype f64 --epochs 1) >> "$OUT/numpy.txt" 2>&1
+    if [ -n "${TORCH_PY:-}" ]; then
+        "$TORCH_PY" "$ROOT/scripts/pcd_torch.py" --dtype f64 >> "$OUT/torch.txt" 2>&1
+    fi
     for round in 1 2; do
         rm -rf "$OUT/x"; "$B" train --dataset mnist --epochs 1 --out "$OUT/x" --quiet \
             --checkpoints-per-decade 0 --spectrum-per-decade 0 --gibbs-steps 1 --precision f32 >/dev/null 2>&1

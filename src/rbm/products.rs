@@ -18,7 +18,7 @@ use nalgebra::{DMatrix, DMatrixView};
 ///
 /// Measured crossover against GEMM at 100×784×500 f32 on the dev machine
 /// (`cargo bench --bench products`, `notes/performance.md`): the sparse sums take less time
-/// up to about 0.47 ones for `V W` and 0.37 for `H Wᵀ`. The hidden samples of MNIST training,
+/// up to about 0.5 ones for `V W` and 0.35 for `H Wᵀ`. The hidden samples of MNIST training,
 /// the left operand of `H Wᵀ`, have 42 % ones: above that crossover. A second direction would
 /// also need a tiled copy of W at every update, so the threshold stays at 0.25.
 pub const SPARSE_MAX_DENSITY: f64 = 0.25;
