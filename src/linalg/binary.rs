@@ -13,7 +13,7 @@
 //! them in increasing order, combined in a fixed order), computed by one thread: the result does
 //! not depend on the number of threads.
 
-use super::Float;
+use super::{for_each_block, Float};
 use nalgebra::{DMatrix, DMatrixView};
 use rayon::prelude::*;
 
@@ -336,14 +336,7 @@ impl<T: Float> TiledSummands<T> {
                 }
             }
         };
-        if n * k < PARALLEL_ADDS {
-            self.data.chunks_mut(k * l).enumerate().for_each(fill_tile);
-        } else {
-            self.data
-                .par_chunks_mut(k * l)
-                .enumerate()
-                .for_each(fill_tile);
-        }
+        for_each_block(&mut self.data, k * l, n * k >= PARALLEL_ADDS, fill_tile);
     }
 }
 
@@ -404,14 +397,7 @@ fn run_tiles<T: Float, const L: usize>(
     let task = |(task, block): (usize, &mut [T])| {
         tiles_task::<T, L>(ones, summands, bias, task * tiles_per_task, block)
     };
-    let out = out.as_mut_slice();
-    if tasks == 1 {
-        task((0, out));
-    } else {
-        out.par_chunks_mut(columns_per_task * b)
-            .enumerate()
-            .for_each(task);
-    }
+    for_each_block(out.as_mut_slice(), columns_per_task * b, tasks > 1, task);
 }
 
 /// Rows whose sums over one tile are kept (8 KB on the stack) before they are stored.

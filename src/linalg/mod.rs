@@ -273,6 +273,24 @@ pub fn symmetric_eigen(m: &DMatrix<f64>) -> crate::Result<(Vec<f64>, DMatrix<f64
     Ok((values, DMatrix::from_fn(n, n, |i, j| u[(i, n - 1 - j)])))
 }
 
+/// `f((i, block))` for the consecutive blocks of `block` entries of `xs` (the last may be
+/// shorter): on rayon's pool when `parallel`, else in order on the calling thread. Each block goes
+/// to one call, so a result that depends only on each block's entries does not depend on the
+/// choice or on the number of threads.
+pub(crate) fn for_each_block<T: Send>(
+    xs: &mut [T],
+    block: usize,
+    parallel: bool,
+    f: impl Fn((usize, &mut [T])) + Send + Sync,
+) {
+    use rayon::prelude::*;
+    if parallel {
+        xs.par_chunks_mut(block).enumerate().for_each(f);
+    } else {
+        xs.chunks_mut(block).enumerate().for_each(f);
+    }
+}
+
 /// Products smaller than this many multiply-adds run on one thread (threading costs more).
 const PARALLEL_THRESHOLD: usize = 1 << 18;
 

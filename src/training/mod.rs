@@ -33,14 +33,13 @@ pub use tap_gradient::TapGradient;
 pub use trainer::{train_rng, Progress, TrainRng, Trainer, TrainerConfig};
 
 use crate::error::Result;
-use crate::linalg::{gemm, Float, Op};
+use crate::linalg::{for_each_block, gemm, Float, Op};
 use crate::rbm::products::SPARSE_MAX_DENSITY;
 use crate::rbm::{Fields, ProductWorkspace, Rbm};
 use crate::sampling::ChainState;
 use crate::units::UnitKind;
 use nalgebra::{DMatrix, DMatrixView, DVector};
 use rand::Rng;
-use rayon::prelude::*;
 
 /// A log-likelihood gradient (or an estimate of it): ascent direction, same shapes as the model.
 #[derive(Clone, Debug, PartialEq)]
@@ -182,13 +181,10 @@ pub fn accumulate_phase_with<V: UnitKind, H: UnitKind, T: Float>(
     fields.hidden_fields_into(visible, hidden_means);
     let unit = rbm.hidden();
     let means = hidden_means.as_mut_slice();
-    if means.len() < PARALLEL_ENTRIES {
-        unit.mean_in_place(means);
-    } else {
-        means
-            .par_chunks_mut(PARALLEL_ENTRIES)
-            .for_each(|c| unit.mean_in_place(c));
-    }
+    let parallel = means.len() >= PARALLEL_ENTRIES;
+    for_each_block(means, PARALLEL_ENTRIES, parallel, |(_, c)| {
+        unit.mean_in_place(c)
+    });
     gemm(
         &mut gradient.weights,
         accumulate,
@@ -227,9 +223,10 @@ fn column_sums_into<T: Float>(m: DMatrixView<'_, T>, scale: T, accumulate: bool,
             *g = if accumulate { *g + s } else { s };
         }
     };
-    if m.nrows() * m.ncols() < PARALLEL_ENTRIES {
-        block((0, out));
-    } else {
-        out.par_chunks_mut(columns).enumerate().for_each(block);
-    }
+    for_each_block(
+        out,
+        columns,
+        m.nrows() * m.ncols() >= PARALLEL_ENTRIES,
+        block,
+    );
 }

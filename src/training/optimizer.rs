@@ -2,10 +2,9 @@
 
 use super::Gradient;
 use crate::error::{Error, Result};
-use crate::linalg::Float;
+use crate::linalg::{for_each_block, Float};
 use crate::rbm::Rbm;
 use crate::units::UnitKind;
-use rayon::prelude::*;
 
 /// Stochastic gradient ascent, $\theta \leftarrow \theta + \eta\,u$, with
 /// $u = \mu u_{\rm prev} + (g - \lambda W)$ (momentum $\mu$, weight decay $\lambda$ on $W$ only).
@@ -134,19 +133,14 @@ impl Sgd {
         let eta = T::of(self.learning_rate);
         // Plain slices (both matrices are contiguous and of the same shape): the loop vectorises.
         // Blocks in parallel (each entry is updated alone: the same result on any thread count).
-        let step = |(w, g): (&mut [T], &[T])| {
+        let (w, g) = (w.as_mut_slice(), direction.weights.as_slice());
+        let parallel = w.len() >= PARALLEL_ENTRIES;
+        for_each_block(w, PARALLEL_ENTRIES, parallel, |(i, w)| {
+            let g = &g[i * PARALLEL_ENTRIES..][..w.len()];
             for (x, g) in w.iter_mut().zip(g) {
                 *x += eta * *g;
             }
-        };
-        let (w, g) = (w.as_mut_slice(), direction.weights.as_slice());
-        if w.len() < PARALLEL_ENTRIES {
-            step((w, g));
-        } else {
-            w.par_chunks_mut(PARALLEL_ENTRIES)
-                .zip(g.par_chunks(PARALLEL_ENTRIES))
-                .for_each(step);
-        }
+        });
         if self.train_biases {
             for (x, g) in a.iter_mut().zip(direction.visible_bias.iter()) {
                 *x += eta * *g;

@@ -3,13 +3,12 @@
 use super::observers::{TrainingObserver, TrainingSnapshot};
 use super::{Gradient, GradientEstimator, OptimizerState, Sgd};
 use crate::error::{Error, Result};
-use crate::linalg::Float;
+use crate::linalg::{for_each_block, Float};
 use crate::rbm::Rbm;
 use crate::units::UnitKind;
 use nalgebra::DMatrix;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -380,11 +379,7 @@ fn gather_rows<T: Float>(
     let copy = |(k, dst): (usize, &mut [T])| {
         dst.copy_from_slice(&src[rows[k] * nv..(rows[k] + 1) * nv]);
     };
-    if parallel {
-        staging.par_chunks_mut(nv).enumerate().for_each(copy);
-    } else {
-        staging.chunks_mut(nv).enumerate().for_each(copy);
-    }
+    for_each_block(staging, nv, parallel, copy);
     let staged = &staging[..];
     let transpose = |(j, dst): (usize, &mut [T])| {
         let c0 = j * COLUMNS;
@@ -398,13 +393,7 @@ fn gather_rows<T: Float>(
         }
     };
     let dst = out.as_mut_slice();
-    if parallel {
-        dst.par_chunks_mut(COLUMNS * b)
-            .enumerate()
-            .for_each(transpose);
-    } else {
-        dst.chunks_mut(COLUMNS * b).enumerate().for_each(transpose);
-    }
+    for_each_block(dst, COLUMNS * b, parallel, transpose);
 }
 
 #[cfg(test)]
