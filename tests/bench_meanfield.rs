@@ -1,12 +1,12 @@
-//! `rbmdyn bench-meanfield` and its library function `mean_field::bench`: rows for every
+//! `rbmdyn bench-meanfield` and its library function `studies::bench_meanfield`: rows for every
 //! solver × size × coupling, errors against enumeration, slope summary, files written.
 
-use rbmdyn::mean_field::bench::{
+use rbmdyn::mean_field::{Magnetizations, Order};
+use rbmdyn::sampling::exact::log_partition_exact;
+use rbmdyn::studies::bench_meanfield::{
     log_log_slope, model_seed, random_model, render_markdown, run_solver, BenchSettings,
     MeanFieldBench, SolverChoice, ORDERS, SOLVERS,
 };
-use rbmdyn::mean_field::{Magnetizations, Order};
-use rbmdyn::sampling::exact::log_partition_exact;
 use std::process::Command;
 
 /// Recomputing one row by the same deterministic code path: only round-off of the sums.

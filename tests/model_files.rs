@@ -7,12 +7,12 @@ mod common;
 use nalgebra::DMatrix;
 use rand::{RngCore, SeedableRng};
 use rbmdyn::io::{
-    load_checkpoint, load_model, load_model_as, read_npy, read_npz, save_checkpoint, save_model,
-    write_atomic, write_atomic_with, write_npy, write_npz, write_npz_compressed, Checkpoint,
-    MemoryOrder, NpyArray, NpyData,
+    load_model, load_model_as, read_npy, read_npz, save_model, write_atomic, write_atomic_with,
+    write_npy, write_npz, write_npz_compressed, MemoryOrder, NpyArray, NpyData,
 };
 use rbmdyn::linalg::Float;
 use rbmdyn::rbm::AnyRbm;
+use rbmdyn::run::{load_checkpoint, save_checkpoint, Checkpoint};
 use rbmdyn::sampling::exact::Enumeration;
 use rbmdyn::sampling::ChainState;
 use rbmdyn::training::{

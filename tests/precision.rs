@@ -1,9 +1,9 @@
 //! Issue 7, target 6: f32 training matches f64 training statistically. Exact log-likelihood
 //! curves of a 12×6 {0,1} RBM trained by PCD-5 in f32 and in f64 from the same start, batches
-//! and sampler seed, compared seed by seed (`rbmdyn::precision`, derivation in
+//! and sampler seed, compared seed by seed (`rbmdyn::studies::precision`, derivation in
 //! `notes/precision.md`).
 
-use rbmdyn::precision::{LikelihoodCurves, PairedComparison, PrecisionSetup};
+use rbmdyn::studies::precision::{LikelihoodCurves, PairedComparison, PrecisionSetup};
 use std::time::Instant;
 
 /// Seeds S. The claims' thresholds come from t and χ² quantiles with S − 1 degrees of freedom:

@@ -9,8 +9,8 @@ use rbmdyn::analytic::curie_weiss::CurieWeiss;
 use rbmdyn::analytic::cw_scaling::kernel::GibbsKernelOnM;
 use rbmdyn::analytic::cw_scaling::OverlapMoments;
 use rbmdyn::data::{Dataset, Encoding};
-use rbmdyn::experiment::{train_on, RunOptions, TrainConfig};
 use rbmdyn::rbm::Rbm;
+use rbmdyn::run::{train_on, RunOptions, TrainConfig};
 use rbmdyn::scaling::observer::{equilibrium_csv, EQUILIBRIUM_FILE};
 use rbmdyn::scaling::{
     exact_equilibrium, measure_equilibrium, measure_or_enumerate, read_equilibrium_csv,

@@ -16,8 +16,8 @@ use rbmdyn::scaling::collapse::{
 };
 use rbmdyn::scaling::exponents::{analyse_sizes, run_peak, FssConfig, SizeRuns};
 use rbmdyn::scaling::finite_size::{locate_peak, Abscissa, Curve, CurvePoint, Observable};
-use rbmdyn::scaling::plots::{plot_collapse, plot_curves, plot_size_law, size_points};
 use rbmdyn::scaling::EquilibriumRecord;
+use rbmdyn::studies::sweep::plots::{plot_collapse, plot_curves, plot_size_law, size_points};
 
 const SIZES: [usize; 5] = [64, 128, 256, 512, 1024];
 const RUNS: usize = 5;

@@ -455,7 +455,7 @@ fn likelihood_monitor_uses_exact_ln_z_when_cheap_and_ais_otherwise() {
 }
 
 /// Samples of a fixed 10×6 teacher and the configuration of a small PCD run on them.
-fn small_run(samples: usize) -> (rbmdyn::data::Dataset, rbmdyn::experiment::TrainConfig) {
+fn small_run(samples: usize) -> (rbmdyn::data::Dataset, rbmdyn::run::TrainConfig) {
     use rbmdyn::data::{Dataset, Encoding};
     let teacher = random_rbm(10, 6, 1.5, 0.5, 3, Binary, Binary);
     let ds = Dataset::from_matrix(
@@ -464,7 +464,7 @@ fn small_run(samples: usize) -> (rbmdyn::data::Dataset, rbmdyn::experiment::Trai
         Encoding::Binary,
     )
     .unwrap();
-    let cfg = rbmdyn::experiment::TrainConfig {
+    let cfg = rbmdyn::run::TrainConfig {
         dataset: "file:synthetic".into(),
         hidden: 6,
         chains: 20,
@@ -477,7 +477,7 @@ fn small_run(samples: usize) -> (rbmdyn::data::Dataset, rbmdyn::experiment::Trai
 
 #[test]
 fn training_run_writes_likelihood_csv() {
-    use rbmdyn::experiment::{train_on, RunOptions, TrainConfig};
+    use rbmdyn::run::{train_on, RunOptions, TrainConfig};
     let (ds, base) = small_run(400);
     let cfg = TrainConfig {
         epochs: 3,
@@ -506,7 +506,7 @@ fn training_run_writes_likelihood_csv() {
 
 #[test]
 fn finished_runs_are_reused_only_for_the_same_configuration() {
-    use rbmdyn::experiment::{train_or_reuse, RunOptions, TrainConfig};
+    use rbmdyn::run::{train_or_reuse, RunOptions, TrainConfig};
     let (ds, base) = small_run(200);
     let cfg = TrainConfig {
         epochs: 2,

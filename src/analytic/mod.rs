@@ -6,14 +6,12 @@
 //! Dormand–Prince 5(4)) into a [`ode::Trajectory`]. A new toy model is one new file
 //! (`notes/adding-a-toy-model.md`).
 
-pub mod command;
 pub mod curie_weiss;
 pub mod cw_scaling;
 pub mod ising_hidden;
 pub mod linear_regime;
 pub mod linear_svd;
 pub mod ode;
-pub mod run_compare;
 pub mod two_patterns;
 pub mod two_patterns_student;
 

@@ -4,9 +4,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rand::SeedableRng;
 use rbmdyn::error::{Error, Result};
-use rbmdyn::experiment::{train, RunOptions, TrainConfig};
 use rbmdyn::io::{load_model, write_atomic};
 use rbmdyn::likelihood::LogZMethod;
+use rbmdyn::run::{train, RunOptions, TrainConfig};
 use rbmdyn::sampling::{run_chains, ChainState};
 use rbmdyn::units::UnitKind;
 use rbmdyn::validation::{self, Level, ValidationContext};
@@ -332,7 +332,7 @@ struct SpectrumArgs {
     data: Option<PathBuf>,
     /// Stopping signal: relative growth of the rank-plot cutoff per epoch below which training
     /// may stop.
-    #[arg(long, default_value_t = rbmdyn::spectral::report::DEFAULT_STOP_THRESHOLD)]
+    #[arg(long, default_value_t = rbmdyn::studies::spectrum::DEFAULT_STOP_THRESHOLD)]
     stop_threshold: f64,
     /// Relative margin above the fitted bulk edge for an outlier (default: the finite-size
     /// margin of the shape, from the Tracy–Widom scale).
@@ -571,7 +571,7 @@ fn cmd_sample(a: SampleArgs) -> Result<ExitCode> {
                         .collect()
                 })
                 .collect();
-            validation::plots::image_grid(&a.out, &images, shape, a.columns, 3)?;
+            rbmdyn::report::plots::image_grid(&a.out, &images, shape, a.columns, 3)?;
         }
         None => {
             let mut text = String::new();
@@ -713,8 +713,8 @@ fn parse_list<T>(
 }
 
 fn cmd_scale(a: ScaleArgs) -> Result<ExitCode> {
-    use rbmdyn::scaling::sweep::{run_sweep, SweepConfig, SweepOptions};
-    use rbmdyn::scaling::sweep_report::analyse_sweep;
+    use rbmdyn::studies::sweep::report::analyse_sweep;
+    use rbmdyn::studies::sweep::{run_sweep, SweepConfig, SweepOptions};
     let mut config = SweepConfig::from_toml_file(&a.config)?;
     if let Some(j) = a.jobs {
         config.jobs = j;
@@ -732,12 +732,12 @@ fn cmd_scale(a: ScaleArgs) -> Result<ExitCode> {
 }
 
 fn cmd_integrate(a: IntegrateArgs) -> Result<ExitCode> {
-    let options = rbmdyn::analytic::command::IntegrateOptions {
+    let options = rbmdyn::studies::integrate::IntegrateOptions {
         dataset: a.dataset.clone(),
         data: a.data.clone(),
         compare: a.compare.clone(),
     };
-    let s = rbmdyn::analytic::command::integrate_with(&a.model, &a.params, &options, &a.out)?;
+    let s = rbmdyn::studies::integrate::integrate_with(&a.model, &a.params, &options, &a.out)?;
     eprintln!(
         "{}: {} points to t = {}; theory {:?}; files in {}",
         s.model,
@@ -750,7 +750,8 @@ fn cmd_integrate(a: IntegrateArgs) -> Result<ExitCode> {
 }
 
 fn cmd_spectrum(a: SpectrumArgs) -> Result<ExitCode> {
-    use rbmdyn::spectral::{spectrum_report, FitOptions, SpectrumOptions};
+    use rbmdyn::spectral::FitOptions;
+    use rbmdyn::studies::spectrum::{spectrum_report, SpectrumOptions};
     if !(a.stop_threshold.is_finite() && a.stop_threshold > 0.0) {
         return Err(Error::invalid(
             "--stop-threshold",
@@ -809,7 +810,9 @@ fn cmd_spectrum(a: SpectrumArgs) -> Result<ExitCode> {
 }
 
 fn cmd_bench_meanfield(a: BenchMeanfieldArgs) -> Result<ExitCode> {
-    use rbmdyn::mean_field::bench::{render_markdown, BenchSettings, FileModel, MeanFieldBench};
+    use rbmdyn::studies::bench_meanfield::{
+        render_markdown, BenchSettings, FileModel, MeanFieldBench,
+    };
     let sizes = parse_list(
         &a.sizes,
         "--sizes",

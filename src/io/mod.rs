@@ -20,14 +20,12 @@
 //! content are [`Error::Format`] naming the file and, where known, the key and index at fault.
 //! No input makes these functions panic.
 
-pub mod checkpoint;
 mod header;
 pub mod model;
 pub mod npy;
 mod npy_decode;
 pub mod npz;
 
-pub use checkpoint::{load_checkpoint, save_checkpoint, Checkpoint};
 pub use model::{load_model, load_model_as, save_model};
 pub use npy::{read_npy, write_npy, MemoryOrder, NpyArray, NpyData};
 pub use npz::{decode_npz, encode_npz, read_npz, write_npz, write_npz_compressed};

@@ -26,7 +26,6 @@
 //! Gaussian units have no two-state expansion here; solvers reject them with
 //! [`Error::Unsupported`].
 
-pub mod bench;
 mod iterative;
 mod minimize;
 

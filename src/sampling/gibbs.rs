@@ -1,10 +1,10 @@
 //! Block Gibbs sampling.
 
+use super::rng::TrainRng;
 use super::ChainState;
 use crate::error::{Error, Result};
 use crate::linalg::Float;
 use crate::rbm::{Fields, ProductWorkspace, Rbm};
-use crate::training::TrainRng;
 use crate::units::UnitKind;
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};

@@ -7,8 +7,10 @@
 
 pub mod exact;
 mod gibbs;
+mod rng;
 
 pub use gibbs::{sample_layer, GibbsSampler, GibbsWorkspace, SAMPLE_CHUNK};
+pub use rng::{train_rng, TrainRng};
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;

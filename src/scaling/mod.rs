@@ -20,9 +20,6 @@ pub mod equilibrium;
 pub mod exponents;
 pub mod finite_size;
 pub mod observer;
-pub mod plots;
-pub mod sweep;
-pub mod sweep_report;
 
 pub use equilibrium::{
     exact_equilibrium, measure_equilibrium, measure_or_enumerate, Equilibrium, EquilibriumSettings,

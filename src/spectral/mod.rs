@@ -7,8 +7,6 @@ pub mod dynamics;
 pub mod fit;
 pub mod marchenko_pastur;
 pub mod reconstruction;
-pub mod report;
-mod report_figures;
 pub mod svd;
 
 pub use alignment::{mean_overlap, overlap_matrix, subspace_overlap, PrincipalAxes};
@@ -17,5 +15,4 @@ pub use fit::{
     MarchenkoPasturFit,
 };
 pub use marchenko_pastur::{singular_value_edges, spike_outlier, spike_threshold, MarchenkoPastur};
-pub use report::{spectrum_report, SpectrumOptions, SpectrumSummary};
 pub use svd::WeightSpectrum;

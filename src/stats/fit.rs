@@ -2,6 +2,7 @@
 //! exponents with errors"): weighted least squares of $\ln y = c + a\ln N$, a bootstrap over runs,
 //! and the fit with a correction to scaling $y = A N^a (1 + B N^{-1/2})$.
 
+use super::fit_corrections::check_points;
 use crate::error::{Error, Result};
 use rand::Rng;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
@@ -105,37 +106,6 @@ impl PowerLawFit {
             // NaN p-value (no degree of freedom) does not flag.
             && self.chi_square_p_value().partial_cmp(&min_p_value) != Some(std::cmp::Ordering::Less)
     }
-}
-
-pub(super) fn check_points(
-    sizes: &[f64],
-    values: &[f64],
-    standard_errors: &[f64],
-    min: usize,
-) -> Result<()> {
-    if sizes.len() != values.len() || sizes.len() != standard_errors.len() {
-        return Err(Error::shape(
-            "power-law fit",
-            format!("{} values and errors", sizes.len()),
-            format!("{} and {}", values.len(), standard_errors.len()),
-        ));
-    }
-    if sizes.len() < min {
-        return Err(Error::invalid(
-            "sizes",
-            sizes.len(),
-            format!("need at least {min} points"),
-        ));
-    }
-    let ok = |v: &f64| v.is_finite() && *v > 0.0;
-    if !sizes.iter().all(ok) || !values.iter().all(ok) || !standard_errors.iter().all(ok) {
-        return Err(Error::invalid(
-            "values",
-            "",
-            "sizes, values and errors must be finite and > 0",
-        ));
-    }
-    Ok(())
 }
 
 /// Weighted fit of $\ln y = c + a\ln N$ with $\sigma(\ln y_i) = \mathrm{SE}_i/y_i$.

@@ -186,7 +186,7 @@ pub fn fit_second_order_corrected_power_law(
     standard_errors: &[f64],
     exponent_range: (f64, f64),
 ) -> Result<SecondOrderPowerLawFit> {
-    super::fit::check_points(sizes, values, standard_errors, 5)?;
+    check_points(sizes, values, standard_errors, 5)?;
     let f = fit_with_corrections(sizes, values, standard_errors, exponent_range, 2)?;
     Ok(SecondOrderPowerLawFit {
         exponent: f.exponent,
@@ -197,6 +197,39 @@ pub fn fit_second_order_corrected_power_law(
         degrees_of_freedom: sizes.len() - 4,
         minimum_inside_range: f.minimum_inside_range,
     })
+}
+
+/// Checks the points of a power-law fit: equal lengths, at least `min` points, every size,
+/// value and standard error finite and positive (shared by the fits of `fit.rs` and this file).
+pub(super) fn check_points(
+    sizes: &[f64],
+    values: &[f64],
+    standard_errors: &[f64],
+    min: usize,
+) -> Result<()> {
+    if sizes.len() != values.len() || sizes.len() != standard_errors.len() {
+        return Err(Error::shape(
+            "power-law fit",
+            format!("{} values and errors", sizes.len()),
+            format!("{} and {}", values.len(), standard_errors.len()),
+        ));
+    }
+    if sizes.len() < min {
+        return Err(Error::invalid(
+            "sizes",
+            sizes.len(),
+            format!("need at least {min} points"),
+        ));
+    }
+    let ok = |v: &f64| v.is_finite() && *v > 0.0;
+    if !sizes.iter().all(ok) || !values.iter().all(ok) || !standard_errors.iter().all(ok) {
+        return Err(Error::invalid(
+            "values",
+            "",
+            "sizes, values and errors must be finite and > 0",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

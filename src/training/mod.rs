@@ -8,7 +8,6 @@
 //! The positive phase uses the conditional mean of $h$ (not a sample); estimators differ in the
 //! negative (model) phase.
 
-pub mod checkpoints;
 mod contrastive_divergence;
 mod exact_gradient;
 pub mod likelihood_monitor;
@@ -20,7 +19,7 @@ pub mod spectrum_tracker;
 mod tap_gradient;
 mod trainer;
 
-pub use checkpoints::CheckpointWriter;
+pub use crate::sampling::{train_rng, TrainRng};
 pub use contrastive_divergence::ContrastiveDivergence;
 pub use exact_gradient::ExactGradient;
 pub use likelihood_monitor::{LikelihoodMonitor, LikelihoodRecord};
@@ -30,7 +29,7 @@ pub use optimizer::{OptimizerState, Sgd};
 pub use persistent_cd::PersistentContrastiveDivergence;
 pub use spectrum_tracker::{SpectrumRecord, SpectrumTracker};
 pub use tap_gradient::TapGradient;
-pub use trainer::{train_rng, Progress, TrainRng, Trainer, TrainerConfig};
+pub use trainer::{Progress, Trainer, TrainerConfig};
 
 use crate::error::Result;
 use crate::linalg::{for_each_block, gemm, Float, Op};

@@ -5,20 +5,12 @@ use super::{Gradient, GradientEstimator, OptimizerState, Sgd};
 use crate::error::{Error, Result};
 use crate::linalg::{for_each_block, Float};
 use crate::rbm::Rbm;
+use crate::sampling::TrainRng;
 use crate::units::UnitKind;
 use nalgebra::DMatrix;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
-
-/// The trainer's random generator: Xoshiro256++ (fast, 256-bit state that checkpoints save).
-pub type TrainRng = rand_xoshiro::Xoshiro256PlusPlus;
-
-/// A training generator from a seed.
-pub fn train_rng(seed: u64) -> TrainRng {
-    TrainRng::seed_from_u64(seed)
-}
 
 /// Run length and minibatching (immutable configuration).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

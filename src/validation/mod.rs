@@ -9,7 +9,6 @@
 
 mod case;
 pub mod cases;
-pub mod plots;
 mod registry;
 pub mod report;
 

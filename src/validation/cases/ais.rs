@@ -3,9 +3,9 @@
 use super::{exact_visible_samples, fixture_b, random_model};
 use crate::error::Result;
 use crate::likelihood::ais::{Ais, BaseRateModel, BetaSchedule};
+use crate::report::plots::{line_chart, Series};
 use crate::sampling::exact::log_partition_exact;
 use crate::units::Binary;
-use crate::validation::plots::{line_chart, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

@@ -3,18 +3,15 @@
 //! reduced dynamics of [`crate::analytic::ising_hidden`] (derived; `notes/analytic-models.md`).
 
 use crate::analytic::curie_weiss::CurieWeiss;
-use crate::analytic::ising_hidden::{
-    equal_weights_fixed_point, equal_weights_fixed_point_large_n, log_crossing,
-    saturating_projection, IsingHiddenRankOne,
-};
+use crate::analytic::ising_hidden::{log_crossing, saturating_projection, IsingHiddenRankOne};
 use crate::analytic::ode::{dopri5, Dopri5Options};
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
-use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
+use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::spectral::fit::finite_size_margin;
 use crate::stats::mean_and_standard_error;
-use crate::validation::{CaseOutcome, Claim, ValidationCase, ValidationContext};
+use crate::validation::ValidationContext;
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 
@@ -33,7 +30,7 @@ pub(super) struct Setting {
 /// Quick: N = 100 to t = 60 (the transition is at t ≈ 7–13; σ₁ relaxes slowly for small α,
 /// the saturated units' restoring force being weak; by t = 60 the flows are ordered like the
 /// fixed points, σ₁ larger for smaller α, though not yet at them).
-const QUICK: Setting = Setting {
+pub(super) const QUICK: Setting = Setting {
     id: "cw-binary-hidden-alpha",
     n: 100,
     t_end: 60.0,
@@ -41,7 +38,7 @@ const QUICK: Setting = Setting {
 };
 /// Full: N = 200 (N_h = 10, 20, 100), same learning time: in the variables y = √N p and t the
 /// dynamics has a large-N limit (derived), so t* should move only through g and m.
-const FULL: Setting = Setting {
+pub(super) const FULL: Setting = Setting {
     id: "cw-binary-hidden-alpha-full",
     n: 200,
     t_end: 60.0,
@@ -138,7 +135,7 @@ fn saturating_transition(p0: &[f64], g: f64, n: usize) -> Option<f64> {
     Some(0.5 * (lo + hi))
 }
 
-fn run_seed(
+pub(super) fn run_seed(
     ctx: &ValidationContext,
     set: &Setting,
     hidden: usize,
@@ -288,82 +285,4 @@ pub(super) fn stats_of(xs: &[f64]) -> (f64, f64) {
 
 pub(super) fn opt(x: Option<f64>) -> f64 {
     x.unwrap_or(f64::NAN)
-}
-
-/// The source shared by both sizes.
-const SOURCE: &str =
-    "Decelle talk (binary-binary case, α = N_h/N); theory/spectral.md (linear ODE, \
-                      ±1 threshold σ₁ = 1); reduced dynamics and fixed point derived in \
-                      notes/analytic-models.md";
-
-/// The claim after the size.
-macro_rules! statement_tail {
-    () => {
-        "N_h = αN, α ∈ {0.05, 0.1, 0.5}, zero fields) trained by PCD-5 on Curie–Weiss samples \
-         (β = 1.5) learn one mode along ξ: its projection grows at c_N(N−1)/N (5 %), then every \
-         hidden unit saturates (data term tanh), so the transition σ₁ = 1 comes later than the \
-         exponential extrapolation and at the time of the reduced rank-one flow (within the \
-         seed spread), σ₁(t_end) follows that flow (5 %), exactly one singular value leaves the \
-         bulk with |ξ̂·u₁| > 0.9, and every hidden unit the flow predicts large is aligned with ±ξ"
-    };
-}
-
-/// Trains every α of `set` and compares.
-fn study_all(ctx: &ValidationContext, set: &Setting) -> Result<CaseOutcome> {
-    let n = set.n;
-    let cw = CurieWeiss::new(n, BETA)?;
-    let g = cw.pair_correlation() * (n as f64 - 1.0) / n as f64;
-    let mut studies = Vec::new();
-    for &alpha in &ALPHAS {
-        let hidden = (alpha * n as f64).round() as usize;
-        let runs = (0..SEEDS)
-            .map(|s| run_seed(ctx, set, hidden, s, g))
-            .collect::<Result<Vec<_>>>()?;
-        studies.push(AlphaStudy {
-            alpha,
-            hidden,
-            runs,
-            fixed_point: equal_weights_fixed_point(n, hidden, BETA)?,
-            fixed_point_large_n: equal_weights_fixed_point_large_n(alpha, BETA)?,
-        });
-    }
-    super::cw_binary_hidden_report::outcome(ctx, set, g, &studies)
-}
-
-/// The Curie–Weiss teacher learnt by ±1 × ±1 RBMs at α = 0.05, 0.1, 0.5, N = 100.
-pub struct CwBinaryHiddenAlpha;
-
-impl ValidationCase for CwBinaryHiddenAlpha {
-    fn claim(&self) -> Claim {
-        Claim {
-            id: QUICK.id,
-            source: SOURCE,
-            statement: concat!("±1 × ±1 RBMs (N = 100, ", statement_tail!()),
-        }
-    }
-
-    fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
-        study_all(ctx, &QUICK)
-    }
-}
-
-/// The same at N = 200 (full level).
-pub struct CwBinaryHiddenAlphaFull;
-
-impl ValidationCase for CwBinaryHiddenAlphaFull {
-    fn claim(&self) -> Claim {
-        Claim {
-            id: FULL.id,
-            source: SOURCE,
-            statement: concat!("±1 × ±1 RBMs (N = 200, ", statement_tail!()),
-        }
-    }
-
-    fn level(&self) -> crate::validation::Level {
-        crate::validation::Level::Full
-    }
-
-    fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
-        study_all(ctx, &FULL)
-    }
 }

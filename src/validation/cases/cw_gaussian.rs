@@ -6,10 +6,10 @@ use crate::analytic::curie_weiss::{CurieWeiss, GaussianHiddenFull, GaussianHidde
 use crate::analytic::ode::{dopri5, Dopri5Options};
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
-use crate::experiment::{train_on, RunOptions, TrainConfig};
+use crate::report::plots::{line_chart_scaled, Series};
+use crate::run::{train_on, RunOptions, TrainConfig};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::mean_and_standard_error;
-use crate::validation::plots::{line_chart_scaled, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

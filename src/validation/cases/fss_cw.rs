@@ -4,14 +4,14 @@
 //! derived in `notes/finite-size-scaling.md`).
 //!
 //! The sweeps are the committed `validation/sweeps/cw-{quick,full}.toml`, run with
-//! [`crate::scaling::sweep::run_sweep`] into `OUT/runs/fss-cw-{quick,full}` (resumable: the
+//! [`crate::studies::sweep::run_sweep`] into `OUT/runs/fss-cw-{quick,full}` (resumable: the
 //! second case of a level finds the points done).
 
 use crate::error::Result;
 use crate::scaling::exponents::{run_peak, FssConfig, RunPeak};
-use crate::scaling::sweep::{run_sweep, PointResult, SweepConfig, SweepOptions};
-use crate::scaling::sweep_report::{analyse_sweep, ExactReference, FamilyReport};
 use crate::stats::fit_power_law;
+use crate::studies::sweep::report::{analyse_sweep, ExactReference, FamilyReport};
+use crate::studies::sweep::{run_sweep, PointResult, SweepConfig, SweepOptions};
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
 };
@@ -341,7 +341,7 @@ fn exact_corrected_fits(peaks: &[SizePeaks], exact: &[ExactReference]) -> String
 }
 
 fn fits_markdown(r: &FamilyReport) -> String {
-    crate::scaling::sweep_report::SweepSummary {
+    crate::studies::sweep::report::SweepSummary {
         families: vec![r.clone()],
     }
     .markdown()

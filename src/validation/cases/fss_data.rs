@@ -5,10 +5,10 @@
 
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
+use crate::report::plots::{line_chart_with_markers, Series};
+use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::scaling::finite_size::{locate_peak, Abscissa, Curve, Observable, Peak};
 use crate::scaling::{read_equilibrium_csv, EquilibriumRecord};
-use crate::validation::plots::{line_chart_with_markers, Series};
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

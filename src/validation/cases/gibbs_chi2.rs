@@ -3,11 +3,11 @@
 use super::{fixture_3x2, fixture_b};
 use crate::error::Result;
 use crate::rbm::Rbm;
+use crate::report::plots::observed_vs_exact;
 use crate::sampling::exact::{state_index, visible_distribution};
 use crate::sampling::{run_chains, ChainState};
 use crate::stats::chi_square_test;
 use crate::units::{Binary, Ising, UnitKind};
-use crate::validation::plots::observed_vs_exact;
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

@@ -15,13 +15,13 @@
 //! The end of the linear regime is the first save where mode 1 leaves that band (reported,
 //! marked on the figures, not judged).
 
-use crate::analytic::command::LINEAR_REGIME_TOL;
-use crate::analytic::run_compare::{
-    compare_linear_svd, comparison_figure, gap_figure, LinearSvdComparison, OUTLIER_FACTOR,
-};
 use crate::data::{Dataset, DatasetChoice, Encoding};
 use crate::error::Result;
-use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
+use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::studies::integrate::compare::{
+    compare_linear_svd, comparison_figure, gap_figure, LinearSvdComparison, OUTLIER_FACTOR,
+};
+use crate::studies::integrate::LINEAR_REGIME_TOL;
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

@@ -8,9 +8,9 @@ use crate::mean_field::{
     MinimizingSolver, Order, UpdateScheme,
 };
 use crate::rbm::Rbm;
+use crate::report::plots::{line_chart_scaled, Series};
 use crate::sampling::exact::{exact_moments, log_partition_exact};
 use crate::units::{Binary, Ising, UnitKind};
-use crate::validation::plots::{line_chart_scaled, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

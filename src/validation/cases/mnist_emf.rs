@@ -2,11 +2,11 @@
 
 use super::mnist_samples::{median, nearest_hamming};
 use crate::error::Result;
-use crate::experiment::{train_or_reuse, RunOptions, RunSummary, TrainConfig};
 use crate::rbm::AnyRbm;
+use crate::report::plots::{image_grid, line_chart_scaled, Series};
+use crate::run::{train_or_reuse, RunOptions, RunSummary, TrainConfig};
 use crate::sampling::{run_chains, ChainState};
 use crate::units::sigmoid;
-use crate::validation::plots::{image_grid, line_chart_scaled, Series};
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

@@ -1,10 +1,10 @@
 //! An MNIST PCD run (Fissore 2017 settings) gives digit-like samples.
 
 use crate::error::Result;
-use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
 use crate::linalg::{matmul, Op};
+use crate::report::plots::{image_grid, line_chart, Series};
+use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::sampling::{run_chains, ChainState};
-use crate::validation::plots::{image_grid, line_chart, Series};
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

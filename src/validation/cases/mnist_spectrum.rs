@@ -1,11 +1,11 @@
 //! Fissore 2017 §II–III on MNIST: the spectrum of W over a 50-epoch PCD-5 run at Fissore's
-//! settings, analysed by `rbmdyn spectrum` (`crate::spectral::report`). One training run serves
+//! settings, analysed by `rbmdyn spectrum` (`crate::studies::spectrum`). One training run serves
 //! every case (trained once, then reused: runs are reproducible from configuration and seed).
 
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
-use crate::spectral::report::{spectrum_report, SpectrumOptions, SpectrumSummary};
+use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::studies::spectrum::{spectrum_report, SpectrumOptions, SpectrumSummary};
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

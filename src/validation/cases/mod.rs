@@ -21,7 +21,7 @@ mod two_patterns;
 mod two_patterns_training;
 
 pub use ais::{AisBracketRandomModels, AisFixtureB};
-pub use cw_binary_hidden::{CwBinaryHiddenAlpha, CwBinaryHiddenAlphaFull};
+pub use cw_binary_hidden_report::{CwBinaryHiddenAlpha, CwBinaryHiddenAlphaFull};
 pub use cw_gaussian::{CwGaussianExactTraining, CwGaussianPcdTraining};
 pub use exact_gradient_fd::ExactGradientFiniteDifferences;
 pub use fss_cw::{FssCwGaussian, FssCwGaussianFull, FssCwIsingHidden, FssCwIsingHiddenFull};

@@ -3,10 +3,10 @@
 use super::{exact_visible_samples, random_model};
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
-use crate::experiment::{train_on, RunOptions, TrainConfig};
 use crate::likelihood::exact_log_likelihood;
+use crate::report::plots::{line_chart, Series};
+use crate::run::{train_on, RunOptions, TrainConfig};
 use crate::units::Binary;
-use crate::validation::plots::{line_chart, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

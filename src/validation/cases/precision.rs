@@ -1,8 +1,10 @@
 //! f32 training matches f64 training statistically (issue 7, target 6).
 
 use crate::error::Result;
-use crate::precision::{LikelihoodCurves, PairedComparison, PrecisionSetup, MOVEMENT_IN_SPREADS};
-use crate::validation::plots::{atomic_png, plot_error, range_of, tick_label, PALETTE};
+use crate::report::plots::{atomic_png, plot_error, range_of, tick_label, PALETTE};
+use crate::studies::precision::{
+    LikelihoodCurves, PairedComparison, PrecisionSetup, MOVEMENT_IN_SPREADS,
+};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };
@@ -34,7 +36,7 @@ impl ValidationCase for F32MatchesF64 {
     fn claim(&self) -> Claim {
         Claim {
             id: "f32-matches-f64",
-            source: "issue 7 target 6; statistics in notes/precision.md (src/precision.rs)",
+            source: "issue 7 target 6; statistics in notes/precision.md (src/studies/precision/)",
             statement: "PCD-5 training of a 12×6 {0,1} RBM in f32 gives exact log-likelihood curves that agree \
                         with f64 training from the same start, batches and sampler seed: at every recorded \
                         update the mean paired difference is zero within its error and the typical \

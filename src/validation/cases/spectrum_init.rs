@@ -4,11 +4,11 @@
 use crate::error::Result;
 use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit};
 use crate::rbm::Rbm;
+use crate::report::plots::{line_chart_scaled, Series};
 use crate::spectral::{
     fit_marchenko_pastur, singular_value_edges, FitOptions, MarchenkoPastur, WeightSpectrum,
 };
 use crate::units::Binary;
-use crate::validation::plots::{line_chart_scaled, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

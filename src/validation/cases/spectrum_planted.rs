@@ -4,11 +4,11 @@
 
 use crate::data::{DatasetChoice, Encoding};
 use crate::error::Result;
-use crate::experiment::{train_or_reuse, RunOptions, TrainConfig};
+use crate::report::plots::{line_chart_scaled, Series};
+use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::spectral::dynamics::{RunSpectrum, SAME_MODE_OVERLAP};
 use crate::spectral::overlap_matrix;
-use crate::spectral::report::{spectrum_report, SpectrumOptions};
-use crate::validation::plots::{line_chart_scaled, Series};
+use crate::studies::spectrum::{spectrum_report, SpectrumOptions};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

@@ -3,7 +3,7 @@
 
 use crate::analytic::two_patterns::{block_magnetizations, growth_rates, mean_field};
 use crate::error::Result;
-use crate::validation::plots::{line_chart, Series};
+use crate::report::plots::{line_chart, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

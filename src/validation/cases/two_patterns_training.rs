@@ -10,10 +10,10 @@ use crate::analytic::two_patterns_student::{
 };
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
-use crate::experiment::{train_on, RunOptions, TrainConfig};
+use crate::report::plots::{line_chart_with_markers, Series};
+use crate::run::{train_on, RunOptions, TrainConfig};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::{least_squares_slope, mean_and_standard_error};
-use crate::validation::plots::{line_chart_with_markers, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };

@@ -47,12 +47,12 @@
 //! TAP: on some draws the TAP3 error changes sign near $g = 1$ and a fit there gives any slope
 //! from 2 to 6, while below $1/2$ the slopes settle at the asymptotic values.
 
-use super::{
+use crate::error::{Error, Result};
+use crate::likelihood::ais::{Ais, BaseRateModel, BetaSchedule};
+use crate::mean_field::{
     IterativeSolver, Magnetizations, MeanFieldSolution, MeanFieldSolver, MinimizingSolver, Order,
     UpdateScheme,
 };
-use crate::error::{Error, Result};
-use crate::likelihood::ais::{Ais, BaseRateModel, BetaSchedule};
 use crate::rbm::{AnyRbm, Rbm};
 use crate::sampling::exact::Enumeration;
 use crate::units::{Binary, UnitKind};

@@ -12,17 +12,23 @@
 //! A run is reproducible from (configuration, seed, data); `resume` continues from
 //! `checkpoint.npz` and gives parameters bit-identical to an uninterrupted run.
 
+pub mod checkpoint;
+pub mod checkpoint_writer;
+
+pub use checkpoint::{load_checkpoint, save_checkpoint, Checkpoint};
+pub use checkpoint_writer::CheckpointWriter;
+
 use crate::data::{self, Dataset, DatasetChoice, Encoding};
 use crate::error::{Error, Result};
-use crate::io::{load_checkpoint, write_atomic};
+use crate::io::write_atomic;
 use crate::linalg::Float;
 use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit, DEFAULT_FREQUENCY_CLIP};
 use crate::rbm::AnyRbm;
 use crate::sampling::ChainState;
 use crate::training::{
-    train_rng, Cadence, CheckpointWriter, ContrastiveDivergence, EpochMetrics, ExactGradient,
-    GradientEstimator, LogSink, MetricsMonitor, PersistentContrastiveDivergence,
-    ProgressBarObserver, Sgd, SpectrumTracker, Trainer, TrainerConfig,
+    train_rng, Cadence, ContrastiveDivergence, EpochMetrics, ExactGradient, GradientEstimator,
+    LogSink, MetricsMonitor, PersistentContrastiveDivergence, ProgressBarObserver, Sgd,
+    SpectrumTracker, Trainer, TrainerConfig,
 };
 use crate::units::AnyUnit;
 use nalgebra::DMatrix;

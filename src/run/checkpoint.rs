@@ -1,7 +1,7 @@
 //! Training checkpoints: everything a run needs to resume bit-identically, in one `.npz`.
 //!
 //! # Format
-//! A checkpoint is a valid model file (see [`super::model`]) with these extra keys:
+//! A checkpoint is a valid model file (see [`crate::io::model`]) with these extra keys:
 //!
 //! | key | dtype | shape | content |
 //! |---|---|---|---|
@@ -20,11 +20,11 @@
 //! integers, exact in JSON. `metadata` is descriptive only (never used to resume); its floats
 //! are written in shortest round-trip form.
 
-use super::model::{float_dtype_name, float_values, get, model_arrays, model_from_arrays};
-use super::model::{scalar_string, WEIGHT_MATRIX};
-use super::npy::{NpyArray, NpyData};
-use super::npz::{read_npz, write_npz};
 use crate::error::{Error, Result};
+use crate::io::model::{float_dtype_name, float_values, get, model_arrays, model_from_arrays};
+use crate::io::model::{scalar_string, WEIGHT_MATRIX};
+use crate::io::npy::{NpyArray, NpyData};
+use crate::io::npz::{read_npz, write_npz};
 use crate::linalg::Float;
 use crate::rbm::AnyRbm;
 use crate::sampling::ChainState;
@@ -120,7 +120,7 @@ pub fn save_checkpoint<T: Float>(path: &Path, checkpoint: &Checkpoint<T>) -> Res
 ///
 /// # Errors
 /// [`Error::Io`] naming `path`; [`Error::Format`] naming `path` and the key for: anything
-/// [`super::load_model`] rejects, a missing `checkpoint_format` (a plain model file) or an
+/// [`crate::io::load_model`] rejects, a missing `checkpoint_format` (a plain model file) or an
 /// unknown one, float arrays of another dtype than `T` (the message names both dtypes), a
 /// partial velocity or chain set, shapes that do not fit the model, invalid JSON.
 pub fn load_checkpoint<T: Float>(path: &Path) -> Result<Checkpoint<T>> {

@@ -1,5 +1,5 @@
 //! The analysis of a finished sweep: per family, peaks of $\chi^c$ per run, exponent fits over
-//! sizes ([`super::exponents`]), the data collapse ([`super::collapse`]), exact references of the
+//! sizes ([`crate::scaling::exponents`]), the data collapse ([`crate::scaling::collapse`]), exact references of the
 //! toy models, plots and `summary.json`.
 //!
 //! # Exact references
@@ -12,19 +12,19 @@
 //! Trained weights are not exactly parallel to ξ (overlap ≳ 0.999 at the end of the runs), so
 //! these are references, not identities.
 
-use super::collapse::{
-    bootstrap_collapse_critical_point, fit_collapse_critical_point, CollapseFit,
-    CollapseParameters, SizedCurve,
-};
-use super::exponents::{analyse_sizes, FssAnalysis, FssConfig, SizeRuns};
-use super::finite_size::{Abscissa, Curve, Observable};
 use super::plots::{plot_collapse, plot_curves, plot_curves_scaled, plot_size_law, size_points};
-use super::sweep::{PointResult, SweepConfig};
+use super::{PointResult, SweepConfig};
 use crate::analytic::cw_scaling::connected_peak;
 use crate::analytic::cw_scaling::ising_hidden::ising_hidden_connected_peak;
 use crate::analytic::cw_scaling::kernel::GibbsKernelOnM;
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
+use crate::scaling::collapse::{
+    bootstrap_collapse_critical_point, fit_collapse_critical_point, CollapseFit,
+    CollapseParameters, SizedCurve,
+};
+use crate::scaling::exponents::{analyse_sizes, FssAnalysis, FssConfig, SizeRuns};
+use crate::scaling::finite_size::{Abscissa, Curve, Observable};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -78,10 +78,10 @@ pub struct SweepSummary {
 }
 
 /// Records with `learning_time` replaced by the toy clock $\Delta t\times$step.
-fn toy_clock(r: &PointResult) -> Vec<super::EquilibriumRecord> {
+fn toy_clock(r: &PointResult) -> Vec<crate::scaling::EquilibriumRecord> {
     r.records
         .iter()
-        .map(|e| super::EquilibriumRecord {
+        .map(|e| crate::scaling::EquilibriumRecord {
             learning_time: e.step as f64 * r.dt,
             ..e.clone()
         })

@@ -1,15 +1,15 @@
-//! Figures of the finite-size-scaling analysis (PNG through `validation::plots`' helpers and
+//! Figures of the finite-size-scaling analysis (PNG through `report::plots`' helpers and
 //! palette): curves against $g$ or $\ln t$ per size, peak heights and τ at the peak against $N$
 //! (log–log, fitted law and theory slope), and the data collapse.
 //!
 //! One colour per size (sizes in increasing order, the six-colour palette wraps); error bars
 //! are ±1 SE.
 
-use super::collapse::{rescale, CollapseParameters, SizedCurve};
-use super::exponents::{CorrectedFit, ExponentFit, SizeSummary};
-use super::finite_size::{Abscissa, Curve};
 use crate::error::Result;
-use crate::validation::plots::{atomic_png, plot_error, range_of, tick_label, PALETTE};
+use crate::report::plots::{atomic_png, plot_error, range_of, tick_label, PALETTE};
+use crate::scaling::collapse::{rescale, CollapseParameters, SizedCurve};
+use crate::scaling::exponents::{CorrectedFit, ExponentFit, SizeSummary};
+use crate::scaling::finite_size::{Abscissa, Curve};
 use plotters::prelude::*;
 use std::path::Path;
 

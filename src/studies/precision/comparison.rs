@@ -1,4 +1,4 @@
-//! Claims (a) and (b) of [`crate::precision`]: paired f32 − f64 differences against their
+//! Claims (a) and (b) of [`crate::studies::precision`]: paired f32 − f64 differences against their
 //! statistical error and against the spread across seeds.
 
 use super::{LikelihoodCurves, MOVEMENT_IN_SPREADS};
@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
 
-/// Claims (a) and (b) of [`crate::precision`] for `other` against `reference` (paired by seed),
+/// Claims (a) and (b) of [`crate::studies::precision`] for `other` against `reference` (paired by seed),
 /// at every recorded update $t \ge 1$.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PairedComparison {

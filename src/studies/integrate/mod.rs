@@ -5,14 +5,14 @@
 //!
 //! Models and parameters (defaults in brackets):
 //! * `cw-gaussian`: one Gaussian hidden unit learning a Curie–Weiss teacher, reduced ODE
-//!   for $w$ ([`super::curie_weiss::GaussianHiddenReduced`]): `beta` [1.5], `n` [0 = large-N
+//!   for $w$ ([`crate::analytic::curie_weiss::GaussianHiddenReduced`]): `beta` [1.5], `n` [0 = large-N
 //!   limit], `w0` [0.1], `t_end` [10], `points` [201];
 //! * `two-patterns`: the linear-regime student of the two-pattern teacher, projections on
 //!   $\hat\eta^1$, $\hat\eta^2$ growing at $r^2(1+\kappa)/2$ and $p^2(1-\kappa)/2$
-//!   ([`super::two_patterns::growth_rates`]): `beta` [2.5], `kappa` [0.5], `u0` [0.01],
+//!   ([`crate::analytic::two_patterns::growth_rates`]): `beta` [2.5], `kappa` [0.5], `u0` [0.01],
 //!   `t_end` [10], `points` [201].
 //! * `linear-svd`: the singular values of a {0,1} RBM's weights in the linear regime
-//!   ([`super::linear_svd::BinaryLinearRegime`]) on the data `--dataset SPEC`, from the $W(0)$
+//!   ([`crate::analytic::linear_svd::BinaryLinearRegime`]) on the data `--dataset SPEC`, from the $W(0)$
 //!   a run with these settings draws: `hidden` [500], `weight_std` [0.01], `seed` [0],
 //!   `zero_bias` [0: visible bias from the data], `modes` [10], `t_end` [10], `points` [101].
 //!   With `--compare RUN_DIR` the run's own configuration, data and $W(0)$ are used instead
@@ -23,14 +23,18 @@
 //! against $t = N\eta\,\cdot$updates; unless `w0` is given, the ODE starts from the run's
 //! $\sigma_1(0)$.
 
-use super::curie_weiss::{magnetization, GaussianHiddenReduced};
-use super::ode::{dopri5, Dopri5Options, Trajectory};
-use super::AnalyticModel;
+pub mod compare;
+mod output;
+
+use output::{time_grid, write_outputs};
+pub use output::{IntegrateOptions, IntegrateSummary, LINEAR_REGIME_TOL};
+
+use crate::analytic::curie_weiss::{magnetization, GaussianHiddenReduced};
+use crate::analytic::ode::{dopri5, Dopri5Options};
+use crate::analytic::AnalyticModel;
 use crate::error::{Error, Result};
-use crate::io::write_atomic;
-use crate::validation::plots::{line_chart_scaled, Series};
+use crate::report::plots::{line_chart_scaled, Series};
 use nalgebra::DVector;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -69,40 +73,6 @@ pub const MODELS: &[(&str, &[(&str, f64)])] = &[
         ],
     ),
 ];
-
-/// Tolerance on $|\ln(\sigma_1^{\rm train}/\sigma_1^{\rm lin})|$ that marks the end of the
-/// linear regime in the `linear-svd` overlay (the validation cases' criterion, see
-/// `crate::validation::cases::linear_svd_ode`).
-pub const LINEAR_REGIME_TOL: f64 = 0.1;
-
-/// What `integrate` reads besides the parameters.
-#[derive(Clone, Debug, Default)]
-pub struct IntegrateOptions {
-    /// Dataset spelling (`linear-svd`).
-    pub dataset: Option<String>,
-    /// Data root.
-    pub data: Option<PathBuf>,
-    /// A training run to overlay.
-    pub compare: Option<PathBuf>,
-}
-
-/// What `integrate` wrote.
-#[derive(Clone, Debug, Serialize)]
-pub struct IntegrateSummary {
-    /// The model.
-    pub model: String,
-    /// Parameters used (defaults filled in).
-    pub parameters: BTreeMap<String, f64>,
-    /// Theory numbers of the model (rates, fixed points).
-    pub theory: BTreeMap<String, f64>,
-    /// The trajectory.
-    pub trajectory: Trajectory,
-    /// Column names of the state.
-    pub state_names: Vec<String>,
-    /// The overlaid training run (with `--compare`): its directory and numbers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub compare: Option<serde_json::Value>,
-}
 
 /// Parses `k=v` pairs against the model's parameters (unknown keys are errors naming the key).
 ///
@@ -208,7 +178,7 @@ pub fn integrate_with(
         ));
     }
     if model == "linear-svd" {
-        return super::run_compare::integrate_linear_svd(&p, options, out);
+        return compare::integrate_linear_svd(&p, options, out);
     }
     let t_end = p["t_end"];
     let points = p["points"];
@@ -239,7 +209,7 @@ pub fn integrate_with(
             Box::new(m)
         }
         _ => {
-            let (g1, g2) = super::two_patterns::growth_rates(p["beta"], p["kappa"])?;
+            let (g1, g2) = crate::analytic::two_patterns::growth_rates(p["beta"], p["kappa"])?;
             theory.insert("rate_eta1".into(), g1);
             theory.insert("rate_eta2".into(), g2);
             theory.insert("T1".into(), 1.0 + p["kappa"]);
@@ -317,31 +287,6 @@ pub fn integrate_with(
     Ok(summary)
 }
 
-/// `points` equally spaced times on [0, `t_end`].
-pub(crate) fn time_grid(t_end: f64, points: f64) -> Result<Vec<f64>> {
-    if !(t_end > 0.0 && t_end.is_finite() && (2.0..=1e6).contains(&points)) {
-        return Err(Error::invalid(
-            "--param",
-            format!("t_end = {t_end}, points = {points}"),
-            "t_end must be positive and points in 2..=1e6",
-        ));
-    }
-    let n = points as usize;
-    Ok((0..n).map(|k| t_end * k as f64 / (n - 1) as f64).collect())
-}
-
-pub(crate) fn write_outputs(summary: &IntegrateSummary, out: &Path) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let refs: Vec<&str> = summary.state_names.iter().map(String::as_str).collect();
-    write_atomic(
-        &out.join("trajectory.csv"),
-        summary.trajectory.to_csv(&refs).as_bytes(),
-    )?;
-    let json = serde_json::to_string_pretty(summary)
-        .map_err(|e| Error::format(out, format!("cannot serialise: {e}")))?;
-    write_atomic(&out.join("trajectory.json"), json.as_bytes())
-}
-
 /// A one-hidden-unit run: $\|w\|/\sqrt N = \sigma_1(W)$ against $t = N\eta\cdot$step.
 struct CwRun {
     dir: PathBuf,
@@ -360,7 +305,7 @@ impl CwRun {
                 "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
             ));
         }
-        let config = crate::experiment::TrainConfig::from_toml_file(&config_path)?;
+        let config = crate::run::TrainConfig::from_toml_file(&config_path)?;
         if config.hidden != 1 || config.hidden_type != "gaussian" {
             return Err(Error::invalid(
                 "--compare",

@@ -9,7 +9,7 @@
 //! parameter is $g = \|W\|^2 = q$; `ising`: ±1, $g = \sigma_1^2$), zero biases (not trained),
 //! initial weights $\mathcal N(0, (0.01/\sqrt N)^2)$, trained by the family's estimator with
 //! learning rate $\eta = \Delta t/N$, so that the toy model's clock is $t = N\eta\times$updates
-//! $= \Delta t\times$updates. The run's [`super::observer::EquilibriumObserver`] measures
+//! $= \Delta t\times$updates. The run's [`crate::scaling::observer::EquilibriumObserver`] measures
 //! $\chi$, $\chi^c$ and $\tau_{\rm int}$ at log-spaced updates and every `control_step` in $g$
 //! inside `control_band`.
 //!
@@ -21,13 +21,16 @@
 //! * `OUT/table.csv`: every measurement of every point, one row each.
 //! * `OUT/sweep.toml`: the configuration used.
 
-use super::observer::read_equilibrium_csv;
-use super::EquilibriumRecord;
+pub mod plots;
+pub mod report;
+
 use crate::analytic::curie_weiss::CurieWeiss;
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
-use crate::experiment::{train_on, RunOptions, TrainConfig};
 use crate::io::write_atomic;
+use crate::run::{train_on, RunOptions, TrainConfig};
+use crate::scaling::observer::read_equilibrium_csv;
+use crate::scaling::EquilibriumRecord;
 use rand::SeedableRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
-//! `rbmdyn spectrum RUN_DIR_OR_MODEL_FILE --out DIR`: the analyses of [`super::dynamics`] and
-//! [`super::alignment`] over a run (or of a single model file), written as figures and one JSON.
+//! `rbmdyn spectrum RUN_DIR_OR_MODEL_FILE --out DIR`: the analyses of [`crate::spectral::dynamics`] and
+//! [`crate::spectral::alignment`] over a run (or of a single model file), written as figures and one JSON.
 //!
 //! Files written to `DIR`:
 //! * `spectrum.json`: every number behind the figures ([`SpectrumSummary`]);
@@ -14,23 +14,27 @@
 //! * `reconstruction.png` and the numbers of the rank-$k$ reconstructions (needs the data);
 //! * `weight-histogram.png`.
 
-use super::alignment::{mean_overlap, overlap_matrix, subspace_overlap, PrincipalAxes};
-use super::dynamics::{
-    analyse, fit_or_moments, hierarchy, point_of, stopping_signal, Hierarchy, RunSpectrum,
-    SpectrumPoint, StoppingSignal,
-};
-use super::fit::FitOptions;
-use super::reconstruction::{reconstruction_study, ReconstructionStudy};
+mod figures;
+mod summary;
+
+use summary::LeftAt;
+pub use summary::{AlignmentPoint, SpectrumSummary};
+
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::experiment::TrainConfig;
 use crate::io::{load_model, write_atomic};
 use crate::rbm::AnyRbm;
+use crate::report::plots::image_grid;
+use crate::run::TrainConfig;
+use crate::spectral::alignment::{mean_overlap, overlap_matrix, subspace_overlap, PrincipalAxes};
+use crate::spectral::dynamics::{
+    analyse, fit_or_moments, hierarchy, point_of, stopping_signal, RunSpectrum, SpectrumPoint,
+};
+use crate::spectral::fit::FitOptions;
+use crate::spectral::reconstruction::reconstruction_study;
 use crate::training::SpectrumRecord;
 use crate::units::UnitKind;
-use crate::validation::plots::image_grid;
 use nalgebra::{DMatrix, DVector};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Options of [`spectrum_report`].
@@ -62,56 +66,6 @@ impl Default for SpectrumOptions {
 
 /// Default threshold of the stopping signal: the cutoff grows by less than 2 % per epoch.
 pub const DEFAULT_STOP_THRESHOLD: f64 = 0.02;
-
-/// Overlaps with the data's principal axes at one save.
-#[derive(Clone, Debug, Serialize)]
-pub struct AlignmentPoint {
-    /// Update step.
-    pub step: u64,
-    /// Training time in epochs.
-    pub epoch: f64,
-    /// $\|U_5^\top E_5\|_F^2/5$ (1: same subspace; random: 5/N).
-    pub subspace_overlap_5: f64,
-    /// $\|U_{10}^\top E_{10}\|_F^2/10$.
-    pub subspace_overlap_10: f64,
-    /// $|u_\alpha\cdot e_\alpha|$, $\alpha = 1..5$.
-    pub diagonal_overlaps: Vec<f64>,
-    /// $|u_1\cdot\widehat{(\bar x - c)}|$: the first mode against the mean image measured from
-    /// the paramagnetic point $c$ ($c = 1/2$ for {0,1} units, $0$ for ±1), i.e. the mean
-    /// magnetisation in ±1 language, the direction the first-order gradient of a model with zero
-    /// fields pushes W along (see `notes/spectral.md`).
-    pub first_mode_mean_overlap: f64,
-    /// $|u_1\cdot\hat{\bar x}|$ against the raw mean image (for {0,1} data it differs from the
-    /// above by the constant image).
-    pub first_mode_raw_mean_overlap: f64,
-}
-
-/// Everything `rbmdyn spectrum` measured (written as `spectrum.json`).
-#[derive(Clone, Debug, Serialize)]
-pub struct SpectrumSummary {
-    /// The run directory or model file analysed.
-    pub input: String,
-    /// `(Nv, Nh)`.
-    pub shape: (usize, usize),
-    /// Update steps per epoch used to convert steps to epochs.
-    pub steps_per_epoch: f64,
-    /// Per save: outliers, fitted bulk, KS, cutoff, T_eff, top values.
-    pub points: Vec<SpectrumPoint>,
-    /// The cutoff's growth and the stopping signal.
-    pub stopping: StoppingSignal,
-    /// The hierarchy check (runs only).
-    pub hierarchy: Option<Hierarchy>,
-    /// Overlaps with the data's principal axes per save (when the data are available).
-    pub alignment: Vec<AlignmentPoint>,
-    /// Variances of the data along its first principal axes.
-    pub data_variances: Vec<f64>,
-    /// Reconstructions from the top modes (when the data are available).
-    pub reconstruction: Option<ReconstructionStudy>,
-    /// Why the data-dependent parts were skipped, if they were.
-    pub data_skipped: Option<String>,
-    /// Figures written, relative to the output directory.
-    pub figures: Vec<String>,
-}
 
 /// Spectra with vectors, from a run's files or from one model.
 enum Source {
@@ -207,13 +161,7 @@ pub fn spectrum_report(
                 summary.points.last().and_then(|p| p.cutoff).map(|c| c.rank),
                 image_shape,
             )?);
-            super::report_figures::alignment_figures(
-                out,
-                &summary,
-                &source_left(&source),
-                &axes,
-                &mut figures,
-            )?;
+            figures::alignment_figures(out, &summary, &source_left(&source), &axes, &mut figures)?;
             if let (Some(shape2), Some(study)) = (image_shape, &summary.reconstruction) {
                 let path = out.join("reconstruction.png");
                 image_grid(&path, &study.images, shape2, study.images_per_row, 3)?;
@@ -222,7 +170,7 @@ pub fn spectrum_report(
         }
         Err(e) => summary.data_skipped = Some(e.to_string()),
     }
-    super::report_figures::spectrum_figures(out, &summary, &fits, &records, &model, &mut figures)?;
+    figures::spectrum_figures(out, &summary, &fits, &records, &model, &mut figures)?;
     if let Some(shape2) = image_shape {
         let last = summary.points.last().map_or(0, |p| p.step);
         let left = source.left(last)?;
@@ -238,9 +186,6 @@ pub fn spectrum_report(
     write_atomic(&out.join("spectrum.json"), json.as_bytes())?;
     Ok(summary)
 }
-
-/// For the heat map: a closure-free accessor of the left vectors at a step.
-pub(crate) type LeftAt<'a> = Box<dyn Fn(u64) -> Result<DMatrix<f64>> + 'a>;
 
 fn source_left(source: &Source) -> LeftAt<'_> {
     Box::new(move |step| source.left(step))

@@ -1,8 +1,8 @@
 //! A training run's singular values against the linear regime
-//! ([`super::linear_svd::BinaryLinearRegime`]) started from the run's own $W(0)$.
+//! ([`crate::analytic::linear_svd::BinaryLinearRegime`]) started from the run's own $W(0)$.
 //!
 //! # The run's $W(0)$
-//! A run is reproducible from (configuration, seed, data): [`crate::experiment::initial_model`]
+//! A run is reproducible from (configuration, seed, data): [`crate::run::initial_model`]
 //! draws the initial model exactly as training does (same generator, same float type). The
 //! comparison checks it against the run's step-0 spectrum record (all singular values) and
 //! refuses a run whose record differs ([`W0_MATCH_TOL`]).
@@ -11,18 +11,18 @@
 //! Learning time $t = \eta\times$updates (`theory/README.md`); plain SGD only (momentum and
 //! weight decay change the flow).
 
-use super::command::{
+use super::output::{
     time_grid, write_outputs, IntegrateOptions, IntegrateSummary, LINEAR_REGIME_TOL,
 };
-use super::linear_svd::BinaryLinearRegime;
-use super::ode::Trajectory;
+use crate::analytic::linear_svd::BinaryLinearRegime;
+use crate::analytic::ode::Trajectory;
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
-use crate::experiment::{initial_model, TrainConfig};
 use crate::linalg::{singular_values, symmetric_eigen};
+use crate::report::plots::{line_chart_scaled, Series};
+use crate::run::{initial_model, TrainConfig};
 use crate::spectral::dynamics::{analyse, RunSpectrum};
 use crate::spectral::FitOptions;
-use crate::validation::plots::{line_chart_scaled, Series};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -203,7 +203,7 @@ pub fn compare_linear_svd(
         .map(|r| r.singular_values[..k].to_vec())
         .collect();
     let (points, _) = analyse(&run, steps_per_epoch, &FitOptions::default())?;
-    let (c, _) = super::linear_svd::covariance(&dataset.samples);
+    let (c, _) = crate::analytic::linear_svd::covariance(&dataset.samples);
     let mut variances = symmetric_eigen(&c)?.0;
     variances.sort_by(|a, b| b.total_cmp(a));
     variances.truncate(k);
@@ -243,7 +243,7 @@ pub fn comparison_figure(
     title: &str,
     tolerance: f64,
 ) -> Result<()> {
-    use crate::validation::plots::line_chart_with_markers;
+    use crate::report::plots::line_chart_with_markers;
     let m = FIGURE_MODES.min(cmp.modes());
     let curve = |rows: &Vec<Vec<f64>>, a: usize| -> Vec<(f64, f64)> {
         cmp.times
@@ -260,7 +260,7 @@ pub fn comparison_figure(
         })
         .collect();
     // the linear prediction grows without bound: drawn up to FIGURE_CAP × the threshold
-    let cap = FIGURE_CAP * super::linear_svd::BINARY_THRESHOLD;
+    let cap = FIGURE_CAP * crate::analytic::linear_svd::BINARY_THRESHOLD;
     series.extend((0..m).map(|a| {
         Series {
             name: format!("linear ODE σ{} (drawn up to {cap})", a + 1),
@@ -306,7 +306,7 @@ pub fn gap_figure(
     tolerance: f64,
 ) -> Result<()> {
     let m = FIGURE_MODES.min(cmp.modes());
-    let cap = FIGURE_CAP * super::linear_svd::BINARY_THRESHOLD;
+    let cap = FIGURE_CAP * crate::analytic::linear_svd::BINARY_THRESHOLD;
     let mut series: Vec<Series> = (0..m)
         .map(|a| Series {
             name: format!("mode {}", a + 1),
@@ -342,14 +342,14 @@ pub fn gap_figure(
     )
 }
 
-/// `rbmdyn integrate linear-svd` (see [`super::command`]).
+/// `rbmdyn integrate linear-svd` (see [`super`]).
 pub(crate) fn integrate_linear_svd(
     p: &BTreeMap<String, f64>,
     options: &IntegrateOptions,
     out: &Path,
 ) -> Result<IntegrateSummary> {
     use crate::data::DatasetChoice;
-    use crate::experiment::{initial_model, TrainConfig};
+    use crate::run::{initial_model, TrainConfig};
     use std::str::FromStr;
     let modes = p["modes"];
     if !(1.0..=1e4).contains(&modes) {

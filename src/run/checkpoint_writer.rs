@@ -9,10 +9,11 @@
 //! Every checkpoint is also a valid model file and holds what resuming needs: optimiser state,
 //! persistent chains, progress and the generator state (see [`crate::io::Checkpoint`]).
 
-use super::observers::{Cadence, TrainingObserver, TrainingSnapshot};
+use super::checkpoint::{save_checkpoint, Checkpoint};
 use crate::error::Result;
-use crate::io::{save_checkpoint, save_model, Checkpoint};
+use crate::io::save_model;
 use crate::linalg::Float;
+use crate::training::observers::{Cadence, TrainingObserver, TrainingSnapshot};
 use crate::units::UnitKind;
 use std::path::{Path, PathBuf};
 

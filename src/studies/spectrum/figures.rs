@@ -1,14 +1,12 @@
-//! The figures of `rbmdyn spectrum` ([`super::report`]).
+//! The figures of `rbmdyn spectrum` ([`super`]).
 
-use super::alignment::{overlap_matrix, PrincipalAxes};
-use super::fit::MarchenkoPasturFit;
-use super::report::{LeftAt, SpectrumSummary};
+use super::summary::{LeftAt, SpectrumSummary};
 use crate::error::Result;
 use crate::rbm::AnyRbm;
+use crate::report::plots::{heatmap_panels, line_chart_scaled, line_chart_with_markers, Series};
+use crate::spectral::alignment::{overlap_matrix, PrincipalAxes};
+use crate::spectral::fit::MarchenkoPasturFit;
 use crate::training::SpectrumRecord;
-use crate::validation::plots::{
-    heatmap_panels, line_chart_scaled, line_chart_with_markers, Series,
-};
 use std::path::Path;
 
 /// Modes drawn in the singular-values-vs-time figure.
@@ -107,7 +105,7 @@ pub(crate) fn spectrum_figures(
             true,
         )?;
         push("singular-values-vs-time.png");
-        let pts = |f: &dyn Fn(&super::dynamics::SpectrumPoint) -> Option<f64>| -> Vec<(f64, f64)> {
+        let pts = |f: &dyn Fn(&crate::spectral::dynamics::SpectrumPoint) -> Option<f64>| -> Vec<(f64, f64)> {
             s.points
                 .iter()
                 .filter_map(|p| f(p).map(|v| (p.epoch, v)))
