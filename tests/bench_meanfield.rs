@@ -1,6 +1,9 @@
 //! `rbmdyn bench-meanfield` and its library function `mean_field::bench`: rows for every
 //! solver × size × coupling, errors against enumeration, slope summary, files written.
 
+// Tests compare bit-exact results (reproducibility, exact special values) on purpose.
+#![allow(clippy::float_cmp)]
+
 use rbmdyn::mean_field::bench::{
     log_log_slope, model_seed, random_model, render_markdown, run_solver, BenchSettings,
     MeanFieldBench, SolverChoice, ORDERS, SOLVERS,
