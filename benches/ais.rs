@@ -4,6 +4,9 @@
 //! Criterion's throughput is in AIS steps per second: per-step time = 1 / throughput.
 //! Run: `cargo bench --bench ais`.
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::StdRng;

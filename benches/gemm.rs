@@ -5,15 +5,16 @@
 //! * G `784×100×500`, lhs ᵀ: `Vᵀ (784×100) · H (100×500)` (weight gradient);
 //! * C `1000×784×500`: the A product for 1000 Gibbs chains.
 //!
-//! With `--features openblas` `linalg::gemm` runs on the system OpenBLAS (`src/linalg/blas.rs`),
-//! without it on faer; the bench prints which. Run both, back to back, in separate target dirs:
+//! `linalg::gemm` runs on faer; the bench prints the number of rayon threads it uses:
 //!
 //! ```text
 //! cargo bench --bench gemm
-//! cargo bench --bench gemm --features openblas --target-dir target-blas
 //! ```
 //!
-//! Threads: faer uses all cores (rayon); OpenBLAS reads `OPENBLAS_NUM_THREADS`, else all cores.
+//! Threads: faer uses all cores (rayon's pool; `RAYON_NUM_THREADS` sets its size).
+
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::DMatrix;
@@ -22,29 +23,6 @@ use rand::{Rng, SeedableRng};
 use rbmdyn::linalg::{cast_matrix, gemm, Float, Op};
 use std::time::Duration;
 
-#[cfg(feature = "openblas")]
-mod backend {
-    use std::ffi::CStr;
-    use std::os::raw::{c_char, c_int};
-    extern "C" {
-        fn openblas_get_num_threads() -> c_int;
-        fn openblas_get_corename() -> *const c_char;
-        fn openblas_get_config() -> *const c_char;
-    }
-    pub fn describe() -> String {
-        // SAFETY: OpenBLAS returns pointers to static NUL-terminated strings.
-        unsafe {
-            format!(
-                "OpenBLAS ({}; core {}; {} threads)",
-                CStr::from_ptr(openblas_get_config()).to_string_lossy(),
-                CStr::from_ptr(openblas_get_corename()).to_string_lossy(),
-                openblas_get_num_threads()
-            )
-        }
-    }
-}
-
-#[cfg(not(feature = "openblas"))]
 mod backend {
     pub fn describe() -> String {
         format!("faer ({} rayon threads)", rayon::current_num_threads())

@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench --bench gradient_estimators` (numbers in notes/performance.md).
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;

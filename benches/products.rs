@@ -5,6 +5,9 @@
 //! Run: `cargo bench --bench products -- --warm-up-time 1 --measurement-time 3`
 //! (numbers in notes/performance.md).
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;

@@ -14,6 +14,9 @@
 //!
 //! Run: `cargo bench --bench tap_solver`.
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };

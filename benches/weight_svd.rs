@@ -3,6 +3,9 @@
 //!
 //! Run: `cargo bench --bench weight_svd`. Compare with a PCD-5 epoch (`notes/performance.md`).
 
+// `criterion_group!` defines an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::StdRng;

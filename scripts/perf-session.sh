@@ -3,7 +3,6 @@
 # machine, in one run (the dev machine is noisy; only figures of one session are compared).
 #
 #   cargo build --release
-#   cargo build --release --features openblas --target-dir target-blas   # optional
 #   scripts/perf-session.sh [OUT]        # default /tmp/perf-session; ~10-15 minutes
 #
 # With TORCH_PY set to a Python that has PyTorch (`pip install torch numpy`), each round also times
@@ -17,7 +16,6 @@ mkdir -p "$OUT"
 ROOT=$(pwd)
 PERF=$ROOT/../shared/perf
 B=$ROOT/target/release/rbmdyn
-BB=$ROOT/target-blas/release/rbmdyn
 { date -u; lscpu | grep -E "Model name|^CPU\(s\)|L1d|L2|L3"; uptime; } > "$OUT/machine.txt"
 
 
@@ -30,11 +28,6 @@ if [ -d "$PERF" ] && [ -d "$ROOT/../shared/data/mnist" ]; then
         rm -rf "$OUT/x"; "$B" train --dataset mnist --epochs 1 --out "$OUT/x" --quiet \
             --checkpoints-per-decade 0 --spectrum-per-decade 0 --gibbs-steps 5 --precision f32 --dense-products >/dev/null 2>&1
         printf 'rbmdyn_pcd5_f32_dense_r%s %s\n' $round "$(tail -1 "$OUT/x/metrics.csv" | cut -d, -f3)" >> "$OUT/epochs.txt"
-        if [ -x "$BB" ]; then
-            rm -rf "$OUT/x"; "$BB" train --dataset mnist --epochs 1 --out "$OUT/x" --quiet \
-                --checkpoints-per-decade 0 --spectrum-per-decade 0 --gibbs-steps 5 --precision f32 >/dev/null 2>&1
-            printf 'rbmdyn_openblas_pcd5_f32_sparse_r%s %s\n' $round "$(tail -1 "$OUT/x/metrics.csv" | cut -d, -f3)" >> "$OUT/epochs.txt"
-        fi
         (cd "$PERF" && python3 pcd_numpy.py --dtype f32 --epochs 1) >> "$OUT/numpy.txt" 2>&1
         if [ -n "${TORCH_PY:-}" ]; then
             "$TORCH_PY" "$ROOT/scripts/pcd_torch.py" --dtype f32 >> "$OUT/torch.txt" 2>&1
@@ -65,10 +58,6 @@ bench gibbs_sweep 3
 bench weight_svd 3
 bench tap_solver 5
 bench ais 5
-if [ -x "$BB" ]; then
-    cargo bench --features openblas --target-dir target-blas --bench gemm -- --warm-up-time 1 \
-        --measurement-time 3 > "$OUT/bench-gemm-openblas.txt" 2>&1
-fi
 cargo bench --bench gemm -- --warm-up-time 1 --measurement-time 3 > "$OUT/bench-gemm-faer.txt" 2>&1
 date -u >> "$OUT/machine.txt"
 echo "done: $OUT"

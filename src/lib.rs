@@ -30,6 +30,9 @@
 //! The training path (parameters, chains, estimators) is generic over the float type
 //! ([`linalg::Float`]: `f32` or `f64`); exact enumeration, statistics and validation work in `f64`.
 
+// Unit tests compare bit-exact results (reproducibility, exact special values) on purpose.
+#![cfg_attr(test, allow(clippy::float_cmp))]
+
 pub mod analytic;
 pub mod data;
 pub mod error;

@@ -9,6 +9,9 @@
 //! queue (a block per 63 tasks queued from outside the pool); `Trainer::run` runs its loop on a
 //! pool thread, and so does this test. Both shapes now measure 0 (`notes/performance.md`).
 
+// Tests compare bit-exact results (reproducibility, exact special values) on purpose.
+#![allow(clippy::float_cmp)]
+
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rbmdyn::rbm::Rbm;
@@ -34,16 +37,23 @@ fn count() {
     }
 }
 
+// SAFETY: every method forwards to the system allocator, which satisfies `GlobalAlloc`'s
+// contract; counting touches only an atomic and never allocates.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count();
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` through this allocator with `layout` (the
+        // caller's contract), so `System.dealloc` receives what it handed out.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count();
+        // SAFETY: as `dealloc`: `ptr` and `layout` come from `System` through this allocator,
+        // and the caller upholds `realloc`'s contract on `new_size`.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

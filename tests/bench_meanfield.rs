@@ -1,6 +1,9 @@
 //! `rbmdyn bench-meanfield` and its library function `studies::bench_meanfield`: rows for every
 //! solver × size × coupling, errors against enumeration, slope summary, files written.
 
+// Tests compare bit-exact results (reproducibility, exact special values) on purpose.
+#![allow(clippy::float_cmp)]
+
 use rbmdyn::mean_field::{Magnetizations, Order};
 use rbmdyn::sampling::exact::log_partition_exact;
 use rbmdyn::studies::bench_meanfield::{

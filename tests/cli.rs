@@ -1,6 +1,9 @@
 //! End-to-end tests of the `rbmdyn` binary: train (and bit-identical resume), sample, logz,
 //! validate, and the error messages of bad input.
 
+// Tests compare bit-exact results (reproducibility, exact special values) on purpose.
+#![allow(clippy::float_cmp)]
+
 use rbmdyn::io::load_model;
 use rbmdyn::sampling::exact::log_partition_exact;
 use std::path::Path;

@@ -4,6 +4,9 @@
 //! `../shared/data`). Their expected values come from the datasets' READMEs, which were checked
 //! there with independent tools (numpy).
 
+// Tests compare bit-exact results (reproducibility, exact special values) on purpose.
+#![allow(clippy::float_cmp)]
+
 #[macro_use]
 mod common;
 
@@ -397,7 +400,7 @@ fn real_mnist_train_binarised_at_one_half() {
     let start = Instant::now();
     let data = load_real("mnist", Some(&root), Encoding::Binary);
     let seconds = start.elapsed().as_secs_f64();
-    println!("load(mnist): {seconds:.3} s for {}", data);
+    println!("load(mnist): {seconds:.3} s for {data}");
     assert_eq!((data.n_samples(), data.n_features()), (60000, 784));
     let fraction = data.fraction_on();
     println!(

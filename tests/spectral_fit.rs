@@ -4,6 +4,9 @@
 //!
 //! Tolerances come from the finite-size theory of the edges (Tracy–Widom), see [`EDGE_TW_SCALES`].
 
+// Tests compare bit-exact results (reproducibility, exact special values) on purpose.
+#![allow(clippy::float_cmp)]
+
 use nalgebra::DMatrix;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};

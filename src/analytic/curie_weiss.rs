@@ -141,6 +141,7 @@ impl CurieWeiss {
     ///
     /// # Errors
     /// `pattern` of the wrong length or with entries other than ±1.
+    #[allow(clippy::float_cmp)] // patterns must hold exactly ±1
     pub fn sample<R: Rng + ?Sized>(
         &self,
         pattern: &[f64],

@@ -172,6 +172,7 @@ impl BinaryLinearRegime {
     ///
     /// # Errors
     /// Times not increasing or negative.
+    #[allow(clippy::float_cmp)] // `t` is one of the grid's own values: exact match intended
     pub fn trajectory(&self, times: &[f64]) -> Result<Vec<(DMatrix<f64>, DVector<f64>)>> {
         if times.iter().any(|t| !(t.is_finite() && *t >= 0.0))
             || times.windows(2).any(|w| w[1] < w[0])

@@ -226,6 +226,7 @@ const D: [f64; 7] = [
 /// # Errors
 /// Bad `times` or options; a non-finite state; more than `max_steps` steps; a step size that
 /// underflows.
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub fn dopri5<M: AnalyticModel + ?Sized>(
     model: &M,
     times: &[f64],

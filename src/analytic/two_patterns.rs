@@ -103,6 +103,7 @@ impl TwoPatternTeacher {
     /// # Errors
     /// Bad `beta` or `kappa`; block sizes that are not whole; patterns of the wrong length or
     /// with entries other than ±1.
+    #[allow(clippy::float_cmp)] // patterns must hold exactly ±1
     pub fn new(beta: f64, kappa: f64, eta1: Vec<f64>, eta2: Vec<f64>) -> Result<Self> {
         check(beta, kappa)?;
         let (n1, n2) = (eta1.len(), eta2.len());

@@ -71,6 +71,7 @@ struct ScaleArgs {
 }
 
 #[derive(Args, Debug)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches, one field per flag
 struct TrainArgs {
     /// TOML configuration file (keys as in a run's config.toml).
     #[arg(long)]

@@ -137,6 +137,7 @@ impl Dataset {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first entry that is not one of the two levels.
+    #[allow(clippy::float_cmp)] // unit values are exact (0, 1, ±1): exact comparison intended
     pub fn from_matrix(
         name: impl Into<String>,
         samples: DMatrix<f64>,
@@ -183,6 +184,7 @@ impl Dataset {
     }
 
     /// The same data in `encoding`: $s = 2v - 1$ from {0,1} to ±1, $v = (s + 1)/2$ back.
+    #[must_use]
     pub fn with_encoding(mut self, encoding: Encoding) -> Self {
         match (self.encoding, encoding) {
             (Encoding::Binary, Encoding::Ising) => self.samples.apply(|x| *x = 2.0 * *x - 1.0),
@@ -209,6 +211,7 @@ impl Dataset {
     }
 
     /// The first `min(n, n_samples)` samples, named `<name>[:n]`.
+    #[must_use]
     pub fn take(&self, n: usize) -> Self {
         let n = n.min(self.n_samples());
         let indices: Vec<usize> = (0..n).collect();
@@ -237,6 +240,7 @@ impl Dataset {
     }
 
     /// The samples in a uniformly random order (labels follow), e.g. before [`Dataset::split`].
+    #[must_use]
     pub fn shuffled<R: Rng + ?Sized>(&self, rng: &mut R) -> Self {
         let mut indices: Vec<usize> = (0..self.n_samples()).collect();
         indices.shuffle(rng);
@@ -274,6 +278,7 @@ impl Dataset {
     }
 
     /// Fraction of entries in the on state (1 in either encoding); 0 for an empty dataset.
+    #[allow(clippy::float_cmp)] // unit values are exact (0, 1, ±1): exact comparison intended
     pub fn fraction_on(&self) -> f64 {
         let on = self.samples.iter().filter(|&&x| x == 1.0).count();
         on as f64 / self.samples.len().max(1) as f64

@@ -1,7 +1,7 @@
 //! Files: atomic writes, NumPy `.npy`/`.npz` arrays, model files and training checkpoints.
 //!
 //! # Formats
-//! * [`npy`]: NumPy's array format v1.0/v2.0 (v3.0 read), dtypes `<f8`, `<f4`, `<i8`, `<u8`,
+//! * [`npy`]: NumPy's array format v1.0 (v2.0/v3.0 read) through the `npyz` crate, dtypes `<f8`, `<f4`, `<i8`, `<u8`,
 //!   `|u1`, `|b1` and `<U{n}`, C or Fortran order, any rank including 0-d. Read arrays are
 //!   always held in **C (row-major) order** ([`NpyArray`]).
 //! * [`npz`]: a zip archive of `<key>.npy` entries, as `numpy.savez` (stored) or
@@ -20,10 +20,8 @@
 //! content are [`Error::Format`] naming the file and, where known, the key and index at fault.
 //! No input makes these functions panic.
 
-mod header;
 pub mod model;
 pub mod npy;
-mod npy_decode;
 pub mod npz;
 
 pub use model::{load_model, load_model_as, save_model};
@@ -107,7 +105,7 @@ mod tests {
         std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".tmp"))
+            .filter(|n| Path::new(n).extension().is_some_and(|e| e == "tmp"))
             .collect()
     }
 

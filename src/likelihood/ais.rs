@@ -173,6 +173,7 @@ impl BetaSchedule {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming `schedule`.
+    #[allow(clippy::float_cmp)] // the schedule must end at exactly β = 1
     pub fn validate(&self) -> Result<()> {
         let bad = |v: String, reason: &str| Err(Error::invalid("schedule", v, reason));
         match self {

@@ -259,6 +259,10 @@ pub fn estimate_log_z<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
 /// `options.runs` visible configurations approximately from the model: exact samples when the
 /// smaller layer can be enumerated cheaply (≤ 20 units) and no data are given; otherwise
 /// chains started at data rows (or at random) after `burn_in` Gibbs sweeps.
+///
+/// # Errors
+/// As [`ChainState::from_visible`] for data rows that do not fit the model, and as
+/// [`GibbsSampler::new`] for a bad `burn_in`.
 pub fn model_samples<V: UnitKind, H: UnitKind, T: Float, R: Rng + ?Sized>(
     rbm: &Rbm<V, H, T>,
     options: &LogZOptions,

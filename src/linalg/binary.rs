@@ -13,6 +13,7 @@
 //! them in increasing order, combined in a fixed order), computed by one thread: the result does
 //! not depend on the number of threads.
 
+use super::simd::{self, scan::PextKernel, Kernel};
 use super::{for_each_block, Float};
 use nalgebra::{DMatrix, DMatrixView};
 use rayon::prelude::*;
@@ -38,10 +39,13 @@ impl BinaryRows {
 
     /// Records the ones of `m`. Returns the fraction of ones, or `None` (and records nothing
     /// usable) if an entry is neither 0 nor 1.
+    ///
+    /// # Panics
+    /// If `m` has more than `u32::MAX` columns.
     pub fn scan<T: Float>(&mut self, m: DMatrixView<'_, T>) -> Option<f64> {
         let (nrows, ncols) = m.shape();
         assert!(
-            ncols <= u32::MAX as usize,
+            u32::try_from(ncols).is_ok(),
             "BinaryRows: too many columns for u32 positions"
         );
         self.nrows = nrows;
@@ -125,51 +129,33 @@ const PARALLEL_SCAN: usize = 1 << 15;
 
 /// Scans rows `r0 .. r0 + counts.len()` (at most 16) of `m` into `counts` and `positions` (those
 /// rows' part of the buffers); whether an entry is neither 0 nor 1. AVX-512 and BMI2 when the
-/// CPU has them (comparisons and bit moves only: the same result on every path).
+/// CPU has them (`simd::scan`; comparisons and bit moves only: the same result on every path).
 fn scan_rows<T: Float>(
     m: DMatrixView<'_, T>,
     r0: usize,
     positions: &mut [u32],
     counts: &mut [u32],
 ) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512bw,avx512vl,bmi2")]
-        unsafe fn scan_x86<T: Float>(
-            m: DMatrixView<'_, T>,
-            r0: usize,
-            positions: &mut [u32],
-            counts: &mut [u32],
-        ) -> bool {
-            // BMI2 is enabled in this function: `pext` is one instruction.
-            scan_rows_kernel(m, r0, positions, counts, |w, sel| {
-                std::arch::x86_64::_pext_u64(w, sel)
-            })
-        }
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-            && std::arch::is_x86_feature_detected!("bmi2")
-        {
-            // SAFETY: the CPU supports the features (checked just above).
-            return unsafe { scan_x86(m, r0, positions, counts) };
+    /// The arguments of [`scan_rows_kernel`] but the bit extraction.
+    struct Scan<'a, 'm, T> {
+        m: DMatrixView<'m, T>,
+        r0: usize,
+        positions: &'a mut [u32],
+        counts: &'a mut [u32],
+    }
+    impl<T: Float> PextKernel for Scan<'_, '_, T> {
+        type Output = bool;
+        #[inline(always)]
+        fn run(self, pext: impl Fn(u64, u64) -> u64) -> bool {
+            scan_rows_kernel(self.m, self.r0, self.positions, self.counts, pext)
         }
     }
-    scan_rows_kernel(m, r0, positions, counts, pext_portable)
-}
-
-/// Parallel bit extract (the bits of `w` where `sel` has ones, packed at the bottom), for CPUs
-/// without BMI2.
-#[inline(always)]
-fn pext_portable(w: u64, sel: u64) -> u64 {
-    let (mut out, mut sel, mut k) = (0u64, sel, 0);
-    while sel != 0 {
-        let b = sel.trailing_zeros();
-        out |= ((w >> b) & 1) << k;
-        k += 1;
-        sel &= sel - 1;
-    }
-    out
+    simd::scan::run(Scan {
+        m,
+        r0,
+        positions,
+        counts,
+    })
 }
 
 /// Columns 64 at a time: one 16-bit mask of the block's rows per column (a vector comparison),
@@ -188,7 +174,7 @@ fn scan_rows_kernel<T: Float>(
     let base = m.as_ptr();
     let ncols = m.ncols();
     let width = counts.len();
-    assert!(width <= 16 && positions.len() >= width * ncols);
+    assert!(width <= 16 && r0 + width <= m.nrows() && positions.len() >= width * ncols);
     counts.fill(0);
     let mut other = false;
     for c0 in (0..ncols).step_by(64) {
@@ -196,7 +182,9 @@ fn scan_rows_kernel<T: Float>(
         // Four column masks per word: column c0 + 4q + s is bits 16s .. 16s + 16 of word q.
         let mut words = [0u64; 16];
         for jj in 0..chunk {
-            // SAFETY: rows r0 .. r0 + width of column c0 + jj are inside the view, contiguous.
+            // SAFETY: `r0 + width ≤ nrows` (asserted above) and `c0 + jj < ncols`; a `DMatrixView` has unit row stride, so rows
+            // r0 .. r0 + width of that column are `width` contiguous entries that the view
+            // borrows (shared) for the duration of the call.
             let col = unsafe { std::slice::from_raw_parts(base.add(r0 + (c0 + jj) * cs), width) };
             // A full block has a length known here, so the comparisons vectorise.
             let (mask, is_other) = if width == 16 {
@@ -230,6 +218,7 @@ fn scan_rows_kernel<T: Float>(
 
 /// Bit `t` set where `col[t]` is 1, and whether an entry is neither 0 nor 1.
 #[inline(always)]
+#[allow(clippy::needless_bitwise_bool)] // `&` keeps the comparisons branch-free, so they vectorise
 fn column_mask<T: Float>(col: &[T]) -> (u64, bool) {
     let (zero, one) = (T::zero(), T::one());
     let (mut mask, mut is_other) = (0u64, false);
@@ -247,7 +236,8 @@ fn entry_sum<T: Float>(m: DMatrixView<'_, T>) -> f64 {
     let (nrows, ncols) = m.shape();
     let mut total = 0.0;
     for j in 0..ncols {
-        // SAFETY: with unit row stride, column j is nrows contiguous entries of the view.
+        // SAFETY: j < ncols and a `DMatrixView` has unit row stride, so column j is `nrows`
+        // contiguous entries, all borrowed (shared) by the view for the duration of the call.
         let column = unsafe { std::slice::from_raw_parts(m.as_ptr().add(j * cs), nrows) };
         let mut acc = [T::zero(); 8];
         let mut chunks = column.chunks_exact(8);
@@ -442,27 +432,20 @@ fn tiles_task<T: Float, const L: usize>(
             }
         }
     }
-    let job = (ones, summands, bias, first_tile);
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2<T: Float, const L: usize>(job: Job<'_, T>, block: &mut [T]) {
-            kernel::<T, L>(job, block)
-        }
-        #[target_feature(enable = "avx512f")]
-        unsafe fn avx512<T: Float, const L: usize>(job: Job<'_, T>, block: &mut [T]) {
-            kernel::<T, L>(job, block)
-        }
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { avx512::<T, L>(job, block) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { avx2::<T, L>(job, block) };
+    /// The task, to be compiled for AVX-512 or AVX2 by `simd::run_avx512_or_avx2`.
+    struct Tiles<'a, 'b, T, const L: usize> {
+        job: Job<'a, T>,
+        block: &'b mut [T],
+    }
+    impl<T: Float, const L: usize> Kernel for Tiles<'_, '_, T, L> {
+        type Output = ();
+        #[inline(always)]
+        fn run(self) {
+            kernel::<T, L>(self.job, self.block);
         }
     }
-    kernel::<T, L>(job, block)
+    let job = (ones, summands, bias, first_tile);
+    simd::run_avx512_or_avx2(Tiles::<T, L> { job, block });
 }
 
 /// `Σ_{k ∈ selected} data[k·L .. k·L + L]` with four running sums (independent chains of
@@ -476,7 +459,9 @@ fn sum_tile<T: Float, const L: usize>(data: &[T], selected: &[u32]) -> [T; L] {
     let row = |kk: u32| {
         let kk = kk as usize;
         debug_assert!(kk < rows);
-        // SAFETY: kk < rows (see above), so kk·L + L ≤ data.len().
+        // SAFETY: kk < rows (the positions recorded by `BinaryRows` are below its `ncols`, which
+        // `add_selected` checks equals the number of summands `data.len() / L`), so
+        // kk·L + L ≤ data.len().
         unsafe { data.get_unchecked(kk * L..kk * L + L) }
     };
     let mut s = [[T::zero(); L]; 4];
@@ -505,6 +490,7 @@ fn sum_tile<T: Float, const L: usize>(data: &[T], selected: &[u32]) -> [T; L] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linalg::simd::scan::pext_portable;
     use crate::linalg::{matmul, Op};
     use rand::{Rng, SeedableRng};
 

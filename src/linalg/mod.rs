@@ -5,14 +5,13 @@
 //! (faer is about 2× nalgebra's GEMM on the RBM shapes; see `../shared/perf/README.md` and
 //! `notes/design.md`).
 
-#[cfg(feature = "openblas")]
-mod blas;
-
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, Dyn, RealField, U1};
 use rand::Rng;
 use std::fmt::{Debug, Display};
+use std::marker::PhantomData;
 
 pub mod binary;
+pub(crate) mod simd;
 mod tail;
 
 /// Float type of the training path: `f32` (fast) or `f64` (reference).
@@ -37,11 +36,13 @@ pub trait Float:
     /// (test `fast_exp_is_accurate`); large arguments are clamped to the finite range of the
     /// type (never `inf`), and arguments below the normal range give 0. Used where many samples are drawn;
     /// exact computations use `exp`.
+    #[must_use]
     fn fast_exp(self) -> Self;
     /// $\ln(1+y)$ for $y \in [0, 1]$ (the range used by softplus and $\ln 2\cosh$), branch-free
     /// so that loops vectorise: $\ln(1+y) = 2\,\mathrm{atanh}\big(u/(2+u)\big)$ (+ $\ln 2$ with
     /// $u = (y-1)/2$ when $1 + y > \sqrt2$), odd series to $t^{23}$. A few ulp (test
     /// `fast_ln_1p_is_accurate`); no cancellation for tiny $y$.
+    #[must_use]
     fn fast_ln_1p(self) -> Self;
     /// Fills `out` with uniforms in `[0, 1)`: for `f32`, two 24-bit uniforms from each 64-bit
     /// draw (halving the generator's work in sampling loops); for `f64`, one 53-bit uniform each.
@@ -61,14 +62,25 @@ pub trait Float:
 }
 
 /// A read-only strided matrix view (rows, cols, row stride, col stride), possibly transposed.
+///
+/// It holds a raw pointer, not a slice: the entries of a strided view need not be contiguous
+/// (a block of a column-major matrix skips the other rows of each column), and a `&[T]` from
+/// the first entry to the last would cover memory the view does not borrow, which another
+/// view may be writing.
+///
+/// # Invariant
+/// For every `i < nrows` and `j < ncols`, `ptr.offset(i·row_stride + j·col_stride)` is an
+/// initialised `T` of a live allocation, borrowed shared for `'a` (no one writes it while this
+/// view exists). Only the entries at those offsets are ever read; `ptr` itself is not read when
+/// the view is empty.
 #[derive(Clone, Copy, Debug)]
 pub struct StridedRef<'a, T> {
-    data: &'a [T],
-    offset: usize,
+    ptr: *const T,
     nrows: usize,
     ncols: usize,
     row_stride: isize,
     col_stride: isize,
+    borrow: PhantomData<&'a T>,
 }
 
 impl<'a, T: nalgebra::Scalar> StridedRef<'a, T> {
@@ -76,25 +88,16 @@ impl<'a, T: nalgebra::Scalar> StridedRef<'a, T> {
     pub fn of(m: &DMatrixView<'a, T>) -> Self {
         let (rs, cs) = m.strides();
         let (nrows, ncols) = m.shape();
-        // SAFETY-free: we keep the slice covering the whole view.
-        let len = if nrows == 0 || ncols == 0 {
-            0
-        } else {
-            (nrows - 1) * rs + (ncols - 1) * cs + 1
-        };
-        let data: &'a [T] = if len == 0 {
-            &[]
-        } else {
-            // The view's data is contiguous from its first element to its last in memory.
-            unsafe { std::slice::from_raw_parts(m.as_ptr(), len) }
-        };
+        // The invariant holds: `m` borrows exactly these entries shared for `'a`, at offsets
+        // `i·rs + j·cs` from its first entry; nalgebra's strides fit `isize` (they index an
+        // allocation).
         StridedRef {
-            data,
-            offset: 0,
+            ptr: m.as_ptr(),
             nrows,
             ncols,
             row_stride: rs as isize,
             col_stride: cs as isize,
+            borrow: PhantomData,
         }
     }
 
@@ -108,6 +111,7 @@ impl<'a, T: nalgebra::Scalar> StridedRef<'a, T> {
     }
 
     /// The transposed view (no copy).
+    #[must_use]
     pub fn t(self) -> Self {
         StridedRef {
             nrows: self.ncols,
@@ -160,10 +164,6 @@ pub fn gemm<T: Float>(
         if !accumulate {
             dst.fill(T::zero());
         }
-        return;
-    }
-    #[cfg(feature = "openblas")]
-    if blas::try_gemm(dst, accumulate, alpha, l, r) {
         return;
     }
     T::faer_gemm(dst.as_view_mut(), accumulate, l, r, alpha, false);
@@ -517,8 +517,11 @@ macro_rules! impl_float {
             ) {
                 let (drs, dcs) = dst.strides();
                 let (m, n) = dst.shape();
-                // SAFETY: pointers and strides describe live nalgebra storage of the stated
-                // shapes; `dst` is borrowed mutably and does not alias `lhs`/`rhs` (Rust borrows).
+                // SAFETY: `dst`'s pointer and strides describe live nalgebra storage of its
+                // shape, borrowed mutably for this call, so nothing else reads or writes it;
+                // `lhs` and `rhs` satisfy `StridedRef`'s invariant (every entry they address is
+                // live and shared-borrowed), which is what `MatRef::from_raw_parts` asks, and
+                // being shared borrows they cannot alias the mutably borrowed `dst`.
                 let (d, l, r) = unsafe {
                     (
                         faer::MatMut::from_raw_parts_mut(
@@ -529,14 +532,14 @@ macro_rules! impl_float {
                             dcs as isize,
                         ),
                         faer::MatRef::from_raw_parts(
-                            lhs.data.as_ptr().add(lhs.offset),
+                            lhs.ptr,
                             lhs.nrows,
                             lhs.ncols,
                             lhs.row_stride,
                             lhs.col_stride,
                         ),
                         faer::MatRef::from_raw_parts(
-                            rhs.data.as_ptr().add(rhs.offset),
+                            rhs.ptr,
                             rhs.nrows,
                             rhs.ncols,
                             rhs.row_stride,

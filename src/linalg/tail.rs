@@ -10,7 +10,8 @@
 //! columns, as in `H Wᵀ`), each remaining row of `dst` is a combination of rows of `rhs`, which
 //! vectorise along `dst`'s columns: [`tail_rows`] keeps up to 4 rows × 64 bytes × 4 registers of
 //! sums in registers and reads each row of `rhs` once per 4 rows of `dst`. Every entry is one
-//! sum over the inner index in order, with fused multiply-adds.
+//! sum over the inner index in order, with fused multiply-adds. The kernel itself (AVX-512
+//! intrinsics) is `linalg::simd::tail`; this module is its safe entry point.
 
 use faer::{MatMut, MatRef};
 
@@ -36,33 +37,7 @@ pub(super) fn applies<T>(rhs: MatRef<'_, T>) -> bool {
 }
 
 fn has_avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// Raw description of one product (checked by the caller of the kernels).
-#[derive(Clone, Copy)]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-struct Problem<T> {
-    k: usize,
-    n: usize,
-    lhs: *const T,
-    lhs_rs: isize,
-    lhs_cs: isize,
-    /// Row stride of `rhs` (its column stride is 1).
-    rhs: *const T,
-    rhs_rs: isize,
-    dst: *mut T,
-    dst_rs: isize,
-    dst_cs: isize,
-    alpha: T,
-    accumulate: bool,
+    super::simd::has_avx512f()
 }
 
 macro_rules! impl_tail {
@@ -77,51 +52,7 @@ macro_rules! impl_tail {
                 rhs: MatRef<'_, $t>,
                 alpha: $t,
             ) -> bool {
-                assert_eq!(dst.nrows(), lhs.nrows());
-                assert_eq!(dst.ncols(), rhs.ncols());
-                assert_eq!(lhs.ncols(), rhs.nrows());
-                if !applies(rhs) {
-                    return false;
-                }
-                #[cfg(target_arch = "x86_64")]
-                {
-                    let p = Problem {
-                        k: lhs.ncols(),
-                        n: dst.ncols(),
-                        lhs: lhs.as_ptr(),
-                        lhs_rs: lhs.row_stride(),
-                        lhs_cs: lhs.col_stride(),
-                        rhs: rhs.as_ptr(),
-                        rhs_rs: rhs.row_stride(),
-                        dst: dst.as_ptr_mut(),
-                        dst_rs: dst.row_stride(),
-                        dst_cs: dst.col_stride(),
-                        alpha,
-                        accumulate,
-                    };
-                    let (rows, mut row) = (dst.nrows(), 0);
-                    // SAFETY: AVX-512F is present (`applies`); the pointers and strides come from
-                    // faer views of the checked shapes, `dst` is borrowed mutably and does not
-                    // alias `lhs` or `rhs`, and each call reads and writes rows `row..row+R` only.
-                    unsafe {
-                        while rows - row >= 4 {
-                            x86::$kernel::<4>(&p, row);
-                            row += 4;
-                        }
-                        match rows - row {
-                            3 => x86::$kernel::<3>(&p, row),
-                            2 => x86::$kernel::<2>(&p, row),
-                            1 => x86::$kernel::<1>(&p, row),
-                            _ => {}
-                        }
-                    }
-                    true
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                {
-                    let _ = (dst, accumulate, lhs, alpha);
-                    unreachable!("applies() is false off x86-64")
-                }
+                super::simd::tail::$kernel(dst, accumulate, lhs, rhs, alpha)
             }
         }
     };
@@ -129,115 +60,6 @@ macro_rules! impl_tail {
 
 impl_tail!(f32, 16, rows_f32);
 impl_tail!(f64, 8, rows_f64);
-
-#[cfg(target_arch = "x86_64")]
-mod x86 {
-    use super::Problem;
-    use std::arch::x86_64::*;
-
-    /// Registers of sums per row of `dst` in the main loop.
-    const VECTORS: usize = 4;
-
-    macro_rules! rows_kernel {
-        ($name:ident, $t:ty, $v:ty, $lanes:expr, $mask:ty,
-         $zero:ident, $load:ident, $maskz_load:ident, $set1:ident, $fmadd:ident, $store:ident) => {
-            /// Rows `row..row + R` of `dst` (see the module docs).
-            ///
-            /// # Safety
-            /// AVX-512F must be present; `p` must describe live, non-aliasing storage with at
-            /// least `row + R` rows.
-            #[target_feature(enable = "avx512f")]
-            pub(super) unsafe fn $name<const R: usize>(p: &Problem<$t>, row: usize) {
-                const L: usize = $lanes;
-                let lhs_at =
-                    |r: usize, kk: usize| (row + r) as isize * p.lhs_rs + kk as isize * p.lhs_cs;
-                let mut j = 0;
-                while j + VECTORS * L <= p.n {
-                    let mut acc = [[$zero(); VECTORS]; R];
-                    for kk in 0..p.k {
-                        let w = p.rhs.offset(kk as isize * p.rhs_rs).add(j);
-                        let mut x = [$zero(); VECTORS];
-                        for (v, x) in x.iter_mut().enumerate() {
-                            *x = $load(w.add(v * L));
-                        }
-                        for (r, acc) in acc.iter_mut().enumerate() {
-                            let h = $set1(*p.lhs.offset(lhs_at(r, kk)));
-                            for v in 0..VECTORS {
-                                acc[v] = $fmadd(h, x[v], acc[v]);
-                            }
-                        }
-                    }
-                    for (r, acc) in acc.iter().enumerate() {
-                        for (v, &a) in acc.iter().enumerate() {
-                            store(p, row + r, j + v * L, L, a);
-                        }
-                    }
-                    j += VECTORS * L;
-                }
-                // Fewer than VECTORS registers of columns left: one register at a time.
-                while j < p.n {
-                    let width = (p.n - j).min(L);
-                    let mask = ((1u64 << width) - 1) as $mask;
-                    let mut acc = [$zero(); R];
-                    for kk in 0..p.k {
-                        let x = $maskz_load(mask, p.rhs.offset(kk as isize * p.rhs_rs).add(j));
-                        for (r, a) in acc.iter_mut().enumerate() {
-                            *a = $fmadd($set1(*p.lhs.offset(lhs_at(r, kk))), x, *a);
-                        }
-                    }
-                    for (r, &a) in acc.iter().enumerate() {
-                        store(p, row + r, j, width, a);
-                    }
-                    j += L;
-                }
-
-                #[target_feature(enable = "avx512f")]
-                #[inline]
-                unsafe fn store(p: &Problem<$t>, i: usize, j: usize, width: usize, a: $v) {
-                    let mut sums = [0.0 as $t; $lanes];
-                    $store(sums.as_mut_ptr(), a);
-                    for (c, &s) in sums[..width].iter().enumerate() {
-                        let d = p
-                            .dst
-                            .offset(i as isize * p.dst_rs + (j + c) as isize * p.dst_cs);
-                        *d = if p.accumulate {
-                            *d + p.alpha * s
-                        } else {
-                            p.alpha * s
-                        };
-                    }
-                }
-            }
-        };
-    }
-
-    rows_kernel!(
-        rows_f32,
-        f32,
-        __m512,
-        16,
-        __mmask16,
-        _mm512_setzero_ps,
-        _mm512_loadu_ps,
-        _mm512_maskz_loadu_ps,
-        _mm512_set1_ps,
-        _mm512_fmadd_ps,
-        _mm512_storeu_ps
-    );
-    rows_kernel!(
-        rows_f64,
-        f64,
-        __m512d,
-        8,
-        __mmask8,
-        _mm512_setzero_pd,
-        _mm512_loadu_pd,
-        _mm512_maskz_loadu_pd,
-        _mm512_set1_pd,
-        _mm512_fmadd_pd,
-        _mm512_storeu_pd
-    );
-}
 
 #[cfg(test)]
 mod tests {
@@ -262,19 +84,24 @@ mod tests {
         let before = dst.clone();
         let alpha = T::of(-0.75);
         let lhs_view = big.view((2, 1), (m, k));
-        // SAFETY: pointers and strides of live nalgebra storage of the stated shapes.
-        let done = unsafe {
-            let lhs = MatRef::from_raw_parts(
-                lhs_view.as_ptr(),
-                m,
-                k,
-                lhs_view.strides().0 as isize,
-                lhs_view.strides().1 as isize,
-            );
-            let rhs = MatRef::from_raw_parts(rhs_t.as_ptr(), k, n, n as isize, 1);
-            let d = MatMut::from_raw_parts_mut(dst.as_mut_ptr(), m, n, 1, m as isize);
-            T::tail_rows(d, accumulate, lhs, rhs, alpha)
+        // SAFETY: pointers and strides of live nalgebra storage of the stated shapes: `lhs` is
+        // the m × k block of `big` at (2, 1), `rhs` (k × n) is `rhs_tᵀ` (n × k, column-major,
+        // so row stride n and unit column stride), `dst` is all of `dst` (column-major m × n),
+        // borrowed mutably and distinct from the other two.
+        let (lhs, rhs, d) = unsafe {
+            (
+                MatRef::from_raw_parts(
+                    lhs_view.as_ptr(),
+                    m,
+                    k,
+                    lhs_view.strides().0 as isize,
+                    lhs_view.strides().1 as isize,
+                ),
+                MatRef::from_raw_parts(rhs_t.as_ptr(), k, n, n as isize, 1),
+                MatMut::from_raw_parts_mut(dst.as_mut_ptr(), m, n, 1, m as isize),
+            )
         };
+        let done = T::tail_rows(d, accumulate, lhs, rhs, alpha);
         assert!(
             done,
             "the kernel applies: AVX-512F present, unit column stride"

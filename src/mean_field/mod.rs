@@ -382,6 +382,7 @@ pub(crate) enum TwoState {
 }
 
 impl TwoState {
+    #[allow(clippy::float_cmp)] // unit values are exact ({0,1} or {−1,1}): exact comparison intended
     pub(crate) fn of<U: UnitKind>(unit: &U, layer: &str) -> Result<Self> {
         match unit.discrete_states() {
             Some([lo, hi]) if lo == 0.0 && hi == 1.0 => Ok(TwoState::Binary),
@@ -407,6 +408,7 @@ impl TwoState {
         }
     }
 
+    #[allow(clippy::unused_self)] // the counterpart of `low`, which depends on the unit
     fn high(self) -> f64 {
         1.0
     }

@@ -81,7 +81,10 @@ impl<V: UnitKind, H: UnitKind, T: Float> Rbm<V, H, T> {
         }
     }
 
-    /// Errors with [`Error::NonFinite`] naming the first non-finite parameter.
+    /// Checks that every parameter is finite.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] naming the first non-finite parameter.
     pub fn check_finite(&self) -> Result<()> {
         let check = |name: &str, xs: &[T]| -> Result<()> {
             if let Some(i) = xs.iter().position(|x| !x.is_finite()) {

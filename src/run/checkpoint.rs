@@ -160,27 +160,27 @@ pub fn load_checkpoint<T: Float>(path: &Path) -> Result<Checkpoint<T>> {
             ))
         }
     };
-    let velocity = match present(&arrays, &VELOCITY, path)? {
-        false => None,
-        true => Some(Gradient {
+    let velocity = if present(&arrays, &VELOCITY, path)? {
+        Some(Gradient {
             weights: matrix(&arrays, VELOCITY[0], path, nv, nh)?,
             visible_bias: DVector::from_vec(float_values(&arrays, VELOCITY[1], path, &[nv], true)?),
             hidden_bias: DVector::from_vec(float_values(&arrays, VELOCITY[2], path, &[nh], true)?),
-        }),
+        })
+    } else {
+        None
     };
-    let chains = match present(&arrays, &CHAINS, path)? {
-        false => None,
-        true => {
-            let rows = get(&arrays, CHAINS[0], path)?
-                .shape
-                .first()
-                .copied()
-                .unwrap_or(0);
-            Some(ChainState {
-                visible: matrix(&arrays, CHAINS[0], path, rows, nv)?,
-                hidden: matrix(&arrays, CHAINS[1], path, rows, nh)?,
-            })
-        }
+    let chains = if present(&arrays, &CHAINS, path)? {
+        let rows = get(&arrays, CHAINS[0], path)?
+            .shape
+            .first()
+            .copied()
+            .unwrap_or(0);
+        Some(ChainState {
+            visible: matrix(&arrays, CHAINS[0], path, rows, nv)?,
+            hidden: matrix(&arrays, CHAINS[1], path, rows, nh)?,
+        })
+    } else {
+        None
     };
     Ok(Checkpoint {
         rbm,

@@ -305,10 +305,7 @@ impl Enumeration {
     }
 }
 
-fn orient<'a, V: UnitKind, H: UnitKind>(
-    rbm: &'a Rbm<V, H, f64>,
-    layer: EnumeratedLayer,
-) -> Oriented<'a> {
+fn orient<V: UnitKind, H: UnitKind>(rbm: &Rbm<V, H, f64>, layer: EnumeratedLayer) -> Oriented<'_> {
     match layer {
         // states (rows × Nh) · Wᵀ (Nh × Nv) → visible fields
         EnumeratedLayer::Hidden => Oriented {
@@ -424,6 +421,7 @@ pub fn visible_distribution<V: UnitKind, H: UnitKind, T: Float>(
 }
 
 /// Index of a visible configuration in the bit encoding (entries must be a unit's states).
+#[allow(clippy::float_cmp)] // states hold exactly the two unit values
 pub fn state_index(row: &[f64], high: f64) -> usize {
     row.iter()
         .enumerate()

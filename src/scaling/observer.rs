@@ -125,6 +125,7 @@ impl<T: Float> EquilibriumObserver<T> {
     }
 
     /// `learning_time` = `learning_rate` × step.
+    #[must_use]
     pub fn with_learning_rate(mut self, learning_rate: f64) -> Self {
         self.learning_rate = learning_rate;
         self

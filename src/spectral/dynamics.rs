@@ -371,6 +371,7 @@ pub struct Hierarchy {
 ///
 /// # Errors
 /// Vector files that cannot be read.
+#[allow(clippy::float_cmp)] // exact ties of equal values are what is detected
 pub fn hierarchy(run: &RunSpectrum, points: &[SpectrumPoint]) -> Result<Hierarchy> {
     // tracks: index of the mode at the current save, emergence epoch (if any)
     struct Track {

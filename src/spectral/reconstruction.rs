@@ -147,6 +147,7 @@ pub fn reconstruction_study(
 }
 
 /// `mask[(r, i)]`: pixel `i` of sample `r` differs from one of its 4 neighbours.
+#[allow(clippy::float_cmp)] // compares exact unit states
 fn boundary_mask(v: &DMatrix<f64>, (rows, cols): (usize, usize)) -> DMatrix<bool> {
     DMatrix::from_fn(v.nrows(), v.ncols(), |r, i| {
         let (y, x) = (i / cols, i % cols);

@@ -49,7 +49,7 @@ pub fn autocovariance(chains: &[&[f64]]) -> Result<Vec<f64>> {
             .take(len)
             .collect();
         forward.process(&mut buffer);
-        for z in buffer.iter_mut() {
+        for z in &mut buffer {
             *z = Complex::new(z.norm_sqr(), 0.0);
         }
         inverse.process(&mut buffer);

@@ -103,6 +103,8 @@ impl LikelihoodMonitor {
 
     /// Keeps the rows of an earlier `likelihood.csv` (a resumed run) above the new ones, up to
     /// epoch `before` (rows of later epochs were computed by a run that did not finish them).
+    #[must_use]
+    #[allow(clippy::format_collect)] // a few rows of a small CSV, once per resumed run
     pub fn with_previous_csv(mut self, text: &str, before: usize) -> Self {
         self.previous_rows = text
             .lines()

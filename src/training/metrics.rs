@@ -109,6 +109,7 @@ impl MetricsMonitor {
     }
 
     /// Starts from earlier records (a resumed run keeps its history).
+    #[must_use]
     pub fn with_history(mut self, records: Vec<EpochMetrics>) -> Self {
         self.records = records;
         self

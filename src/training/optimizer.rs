@@ -88,6 +88,7 @@ impl Sgd {
     }
 
     /// Whether biases are updated (default true).
+    #[must_use]
     pub fn with_biases(mut self, train_biases: bool) -> Self {
         self.train_biases = train_biases;
         self

@@ -46,6 +46,7 @@ impl<T: Float> PersistentContrastiveDivergence<T> {
 
     /// Every field product by GEMM (`true`), or the sparse path for {0,1} states with few ones
     /// (`false`, the default; `rbm::products`).
+    #[must_use]
     pub fn with_dense_products(mut self, dense: bool) -> Self {
         self.phase.set_dense_products(dense);
         self

@@ -129,7 +129,7 @@ impl<V: UnitKind, H: UnitKind, T: Float> GradientEstimator<V, H, T> for TapGradi
         let advanced =
             self.solver
                 .advance(rbm, &mut m, self.iterations, &mut self.solver_workspace);
-        let moments = advanced.and_then(|_| {
+        let moments = advanced.and_then(|()| {
             model_moments_into_rbm(
                 rbm,
                 self.order,

@@ -84,6 +84,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
 
     /// Restores the state of an interrupted run (from a checkpoint): optimiser state, progress
     /// and generator. Persistent chains are restored through the estimator.
+    #[must_use]
     pub fn resume_from(
         mut self,
         optimizer_state: OptimizerState<T>,
@@ -97,6 +98,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
     }
 
     /// Adds an observer.
+    #[must_use]
     pub fn observe(mut self, observer: impl TrainingObserver<V, H, T> + 'static) -> Self {
         self.observers.push(Box::new(observer));
         self
@@ -223,7 +225,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
                 data: data.as_view(),
                 epoch_seconds: epoch_start.elapsed().as_secs_f64(),
             };
-            for obs in self.observers.iter_mut() {
+            for obs in &mut self.observers {
                 if obs.cadence().is_due(step) {
                     obs.on_step(&snapshot)?;
                 }
@@ -250,7 +252,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
             data: data.as_view(),
             epoch_seconds: 0.0,
         };
-        for obs in self.observers.iter_mut() {
+        for obs in &mut self.observers {
             obs.on_finish(&snapshot)?;
         }
         Ok(self.rbm)
@@ -321,16 +323,9 @@ impl<T: Float> Samples<T> {
                 debug_assert_eq!(out.shape(), (b, *n_visible));
                 // The lists are in main memory and each is only a few cache lines: ask for all
                 // of them first, so that their loads overlap instead of waiting one by one.
-                #[cfg(target_arch = "x86_64")]
                 for &r in rows {
                     for line in ones[offsets[r]..offsets[r + 1]].chunks(16) {
-                        // SAFETY: a prefetch is a hint; the address is that of a live slice.
-                        unsafe {
-                            std::arch::x86_64::_mm_prefetch(
-                                line.as_ptr() as *const i8,
-                                std::arch::x86_64::_MM_HINT_T0,
-                            )
-                        };
+                        crate::linalg::simd::prefetch(line.as_ptr());
                     }
                 }
                 let dst = out.as_mut_slice();

@@ -22,6 +22,7 @@ pub use gaussian::Gaussian;
 pub use ising::Ising;
 
 use crate::error::{Error, Result};
+use crate::linalg::simd::{self, Kernel};
 use crate::linalg::Float;
 use rand::Rng;
 use std::fmt::Debug;
@@ -65,6 +66,7 @@ pub trait UnitKind: Clone + Send + Sync + Debug + 'static {
     /// The two states of a discrete unit (low, high), or `None` for a continuous one.
     fn discrete_states(&self) -> Option<[f64; 2]>;
     /// Whether `state` is a possible state of this unit.
+    #[allow(clippy::float_cmp)] // states hold exactly the two unit values
     fn admits(&self, state: f64) -> bool {
         match self.discrete_states() {
             Some([lo, hi]) => state == lo || state == hi,
@@ -99,13 +101,30 @@ pub(crate) fn sample_two_state<T: Float, R: Rng + ?Sized>(
     {
         let u = &mut u[..o.len()];
         T::fill_uniform(rng, u);
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { two_state_block_avx2(f, u, o, scale, low) };
-            continue;
-        }
-        two_state_block(f, u, o, scale, low);
+        simd::run_avx2(TwoState {
+            fields: f,
+            u,
+            out: o,
+            scale,
+            low,
+        });
+    }
+}
+
+/// The arguments of [`two_state_block`], to be compiled for AVX2 by `simd::run_avx2`.
+struct TwoState<'a, T> {
+    fields: &'a [T],
+    u: &'a [T],
+    out: &'a mut [T],
+    scale: T,
+    low: T,
+}
+
+impl<T: Float> Kernel for TwoState<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        two_state_block(self.fields, self.u, self.out, self.scale, self.low);
     }
 }
 
@@ -138,25 +157,20 @@ pub(crate) fn add_mapped<T: Float>(fields: &[T], acc: &mut [T], f: impl Fn(T) ->
             *a += f(x);
         }
     }
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2")]
-        unsafe fn kernel_avx2<T: Float>(fields: &[T], acc: &mut [T], f: impl Fn(T) -> T + Copy) {
-            kernel(fields, acc, f)
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { kernel_avx2(fields, acc, f) };
-            return;
+    /// The arguments of `kernel`, to be compiled for AVX2 by `simd::run_avx2`.
+    struct AddMapped<'a, T, F> {
+        fields: &'a [T],
+        acc: &'a mut [T],
+        f: F,
+    }
+    impl<T: Float, F: Fn(T) -> T + Copy> Kernel for AddMapped<'_, T, F> {
+        type Output = ();
+        #[inline(always)]
+        fn run(self) {
+            kernel(self.fields, self.acc, self.f);
         }
     }
-    kernel(fields, acc, f)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn two_state_block_avx2<T: Float>(fields: &[T], u: &[T], out: &mut [T], scale: T, low: T) {
-    two_state_block(fields, u, out, scale, low)
+    simd::run_avx2(AddMapped { fields, acc, f });
 }
 
 /// Stable $\ln(1+e^x) = \max(x,0) + \ln(1+e^{-|x|})$, branch-free through

@@ -1,5 +1,6 @@
 //! The Markdown rendering of a [`BenchReport`].
 
+#[allow(clippy::wildcard_imports)] // the report helpers of the parent module
 use super::*;
 
 fn short(x: f64) -> String {
@@ -13,6 +14,7 @@ fn short(x: f64) -> String {
 }
 
 /// The report as Markdown: settings, references, the solver table and the error exponents.
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub fn render_markdown(report: &BenchReport) -> String {
     let s = &report.settings;
     let mut md = String::from("# Mean-field estimates of ln Z: solvers × sizes × coupling\n\n");

@@ -343,6 +343,7 @@ pub fn gap_figure(
 }
 
 /// `rbmdyn integrate linear-svd` (see [`super`]).
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub(crate) fn integrate_linear_svd(
     p: &BTreeMap<String, f64>,
     options: &IntegrateOptions,

@@ -155,6 +155,8 @@ pub fn integrate(model: &str, pairs: &[String], out: &Path) -> Result<IntegrateS
 /// # Errors
 /// As [`integrate`]; `--dataset` or `--compare` given to a model that does not use them; a
 /// run directory that does not fit (the error names the file or parameter).
+#[allow(clippy::float_cmp)] // looks up a time taken from the same grid: exact match intended
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub fn integrate_with(
     model: &str,
     pairs: &[String],

@@ -64,6 +64,7 @@ fn density_steps(values: &[f64], total: usize, lo: f64, hi: f64, bins: usize) ->
 }
 
 /// Spectrum figures that need no data.
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub(crate) fn spectrum_figures(
     out: &Path,
     s: &SpectrumSummary,

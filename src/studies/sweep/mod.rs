@@ -187,7 +187,7 @@ impl SweepConfig {
         if names.len() != self.families.len() {
             return Err(Error::invalid(
                 "families.name",
-                format!("{:?}", names),
+                format!("{names:?}"),
                 "family names must be distinct",
             ));
         }
@@ -437,6 +437,7 @@ pub fn point_path(out: &Path, point: &Point) -> PathBuf {
 }
 
 /// A finished point's result, if its file exists, parses and was made with the same settings.
+#[allow(clippy::float_cmp)] // resumes only runs with bit-identical parameters
 pub fn load_point(config: &SweepConfig, out: &Path, point: &Point) -> Option<PointResult> {
     let text = std::fs::read_to_string(point_path(out, point)).ok()?;
     let r: PointResult = serde_json::from_str(&text).ok()?;

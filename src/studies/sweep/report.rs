@@ -126,6 +126,7 @@ pub fn exact_references(hidden_type: &str, sizes: &[usize]) -> Result<Vec<ExactR
 /// # Errors
 /// Files that cannot be written; exact references that cannot be computed. A family whose
 /// fits cannot be made (too few runs with a peak) is reported in its `analysis_error`.
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub fn analyse_sweep(
     config: &SweepConfig,
     results: &[PointResult],

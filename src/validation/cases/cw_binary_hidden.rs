@@ -135,6 +135,7 @@ fn saturating_transition(p0: &[f64], g: f64, n: usize) -> Option<f64> {
     Some(0.5 * (lo + hi))
 }
 
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub(super) fn run_seed(
     ctx: &ValidationContext,
     set: &Setting,

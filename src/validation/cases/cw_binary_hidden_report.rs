@@ -107,6 +107,7 @@ fn summarise(study: &AlphaStudy, g: f64) -> Summary {
     Summary { line, ok, numbers }
 }
 
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 fn figures(
     ctx: &ValidationContext,
     set: &Setting,

@@ -85,6 +85,7 @@ struct Study {
 }
 
 /// Trains `SEEDS` runs of `set` at size `n` and integrates the ODE from each run's w(0).
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
     let cw = CurieWeiss::new(n, BETA)?;
     let theory_rate = cw.pair_correlation() * (n as f64 - 1.0) / n as f64;

@@ -255,6 +255,7 @@ fn peak_over_time(records: &[EquilibriumRecord], obs: Observable) -> Result<Peak
     locate_peak(&curve.points, HALF_WINDOW)
 }
 
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
     let c = config(ctx, s);
     let (threshold, g_text, spin_text, bias_text) = if s.symmetric {

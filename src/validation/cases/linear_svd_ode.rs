@@ -106,6 +106,7 @@ fn judge(c: &LinearSvdComparison, judged_modes: usize) -> Judged {
 }
 
 /// Trains (or reuses) the run, compares, draws and judges.
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 fn study(
     ctx: &ValidationContext,
     id: &'static str,

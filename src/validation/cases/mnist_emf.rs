@@ -38,6 +38,7 @@ fn decay_exponent(t_eff: &[f64], from: usize, to: usize) -> f64 {
 }
 
 /// Mean Hamming distance between distinct rows of a {0,1} matrix (diversity of samples).
+#[allow(clippy::float_cmp)] // Hamming distance between exact binary states
 fn mean_pairwise_hamming(x: &DMatrix<f64>) -> f64 {
     let n = x.nrows();
     let mut total = 0.0;
@@ -105,6 +106,8 @@ impl ValidationCase for MnistPcdVersusEmf {
         Level::Full
     }
 
+    #[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
+    #[allow(clippy::format_collect)] // a small report table, built once
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
         let root = match super::mnist_root(ctx) {
             Ok(root) => root,

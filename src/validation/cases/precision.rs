@@ -209,6 +209,7 @@ fn legend<'a, 'b: 'a>(
 }
 
 /// The four panels described in the case's details.
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 fn figure(
     path: &Path,
     l64: &LikelihoodCurves,

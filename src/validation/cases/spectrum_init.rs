@@ -54,6 +54,7 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
         let mut rows = Vec::new();
         let mut ok = true;

@@ -162,6 +162,7 @@ fn norms(u: &[f64]) -> (f64, f64) {
     (u[0].hypot(u[1]), u[2].hypot(u[3]))
 }
 
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
     let n = set.n;
     let (n1, n2) = (3 * n / 4, n / 4);
