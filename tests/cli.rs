@@ -214,7 +214,7 @@ fn emf_training_resumes_bit_identically() {
     assert_eq!(a, b, "resumed EMF run differs from the uninterrupted one");
     let config = std::fs::read_to_string(dir.path().join("full/config.toml")).unwrap();
     assert!(
-        config.contains("estimator = \"emf\"") && config.contains("emf_order = \"tap3\""),
+        config.contains("[estimator]\nkind = \"emf\"") && config.contains("order = \"tap3\""),
         "{config}"
     );
 }
@@ -377,15 +377,17 @@ fn bad_configuration_names_the_key_at_fault() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("c.toml"),
-        "hidden = 10\nlearnig_rate = 0.1\n",
+        "[model]\nhidden = 10\n[optimiser]\nlearnig_rate = 0.1\n",
     )
     .unwrap();
     let o = rbmdyn(&["train", "--config", "c.toml"], dir.path());
     assert!(!o.status.success());
     let t = text(&o);
+    // the file, the key, and where it is (line 4, column 1)
     assert!(t.contains("c.toml") && t.contains("learnig_rate"), "{t}");
+    assert!(t.contains("line 4") && t.contains("column 1"), "{t}");
     let o = rbmdyn(&["train", "--learning-rate=-1", "--quiet"], dir.path());
-    assert!(text(&o).contains("learning_rate"), "{}", text(&o));
+    assert!(text(&o).contains("--learning-rate"), "{}", text(&o));
     let o = rbmdyn(&["train", "--dataset", "cifar", "--quiet"], dir.path());
     assert!(
         text(&o).contains("cifar") && text(&o).contains("mnist"),

@@ -13,7 +13,10 @@ use rbmdyn::analytic::cw_scaling::kernel::GibbsKernelOnM;
 use rbmdyn::analytic::cw_scaling::OverlapMoments;
 use rbmdyn::data::{Dataset, Encoding};
 use rbmdyn::rbm::Rbm;
-use rbmdyn::run::{train_on, RunOptions, TrainConfig};
+use rbmdyn::run::{
+    train_on, EquilibriumConfig, Estimator, HiddenType, OptimiserConfig, RunOptions,
+    SpectrumConfig, TrainConfig,
+};
 use rbmdyn::scaling::observer::{equilibrium_csv, EQUILIBRIUM_FILE};
 use rbmdyn::scaling::{
     exact_equilibrium, measure_equilibrium, measure_or_enumerate, read_equilibrium_csv,
@@ -275,32 +278,42 @@ fn observer_run(dir: &std::path::Path) -> (TrainConfig, Vec<EquilibriumRecord>, 
         .sample(&pattern(n), SAMPLES, Encoding::Ising, &mut rng)
         .unwrap();
     let dataset = Dataset::from_matrix("curie-weiss", data, Encoding::Ising).unwrap();
+    let toy = TrainConfig::toy_student(
+        "file:curie-weiss".parse().unwrap(),
+        HiddenType::Gaussian,
+        1,
+        0.01,
+        7,
+    );
     let config = TrainConfig {
-        dataset: "file:curie-weiss".into(),
-        visible_type: "ising".into(),
-        hidden_type: "gaussian".into(),
-        hidden: 1,
-        estimator: "pcd".into(),
-        gibbs_steps: 1,
-        chains: 50,
-        batch_size: 50,
-        learning_rate: 0.002,
-        epochs: 10,
-        seed: 7,
-        weight_std: 0.01,
-        visible_bias_init: "zero".into(),
-        train_biases: false,
-        precision: "f64".into(),
-        checkpoints_per_decade: 0,
-        spectrum_per_decade: 0,
-        equilibrium_per_decade: 4,
-        equilibrium_control_step: CONTROL_STEP,
-        equilibrium_control_min: 0.5,
-        equilibrium_control_max: 1.4,
-        equilibrium_max_sweeps: 16_000,
-        ..TrainConfig::default()
-    };
+        estimator: Estimator::Pcd {
+            gibbs_steps: 1,
+            chains: 50,
+        },
+        optimiser: OptimiserConfig {
+            batch_size: 50,
+            learning_rate: 0.002,
+            epochs: 10,
+            ..toy.optimiser.clone()
+        },
+        spectrum: SpectrumConfig {
+            per_decade: 0,
+            ..toy.spectrum.clone()
+        },
+        equilibrium: EquilibriumConfig {
+            per_decade: 4,
+            control_step: CONTROL_STEP,
+            control_min: 0.5,
+            control_max: 1.4,
+            max_sweeps: 16_000,
+            ..toy.equilibrium.clone()
+        },
+        ..toy
+    }
+    .check()
+    .unwrap();
     train_on(&config, &dataset, dir, &RunOptions::default()).unwrap();
+    let config = config.into_inner();
     let path = dir.join(EQUILIBRIUM_FILE);
     let text = std::fs::read_to_string(&path).unwrap();
     (config, read_equilibrium_csv(&path).unwrap(), text)
@@ -310,7 +323,7 @@ fn observer_run(dir: &std::path::Path) -> (TrainConfig, Vec<EquilibriumRecord>, 
 fn observer_measures_at_log_steps_across_the_window_and_at_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let (config, rows, text) = observer_run(&dir.path().join("a"));
-    let total = (SAMPLES / config.batch_size * config.epochs) as u64;
+    let total = (SAMPLES / config.optimiser.batch_size * config.optimiser.epochs) as u64;
     for r in &rows {
         eprintln!(
             "step {} g {:.4} chi {:.3} ± {:.3} chi_c {:.3} tau {:.2} trust {} sweeps {}",
@@ -344,7 +357,7 @@ fn observer_measures_at_log_steps_across_the_window_and_at_the_end() {
         assert!(gap <= CONTROL_STEP + CONTROL_SLACK, "gap {gap}: {pair:?}");
     }
     for r in &rows {
-        assert!((r.learning_time - config.learning_rate * r.step as f64).abs() < 1e-12);
+        assert!((r.learning_time - config.optimiser.learning_rate * r.step as f64).abs() < 1e-12);
     }
     // the CSV round-trips, and the same seed gives the same numbers
     assert_eq!(equilibrium_csv(&rows), text);
@@ -492,7 +505,7 @@ fn cli_flags_write_the_table_and_resume_keeps_earlier_rows() {
     assert!(part.iter().any(|r| r.step == half));
     let saved = TrainConfig::from_toml_file(&dir.path().join("full/config.toml")).unwrap();
     assert_eq!(
-        (saved.equilibrium_per_decade, saved.equilibrium_control_step),
+        (saved.equilibrium.per_decade, saved.equilibrium.control_step),
         (2, 0.2)
     );
     // exact rows have NaN τ: compare the text
@@ -505,23 +518,33 @@ fn configurations_without_equilibrium_keys_still_load() {
     let path = dir.path().join("config.toml");
     std::fs::write(
         &path,
-        "dataset = \"mnist\"\nhidden = 20\nspectrum_per_decade = 5\n",
+        "[data]\ndataset = \"mnist\"\n[model]\nhidden = 20\n[spectrum]\nper_decade = 5\n",
     )
     .unwrap();
     let c = TrainConfig::from_toml_file(&path).unwrap();
-    assert_eq!(c.equilibrium_per_decade, 0);
-    assert_eq!(c.equilibrium_control_step, 0.0);
-    assert_eq!((c.equilibrium_chains, c.equilibrium_sweeps), (16, 2000));
-    assert!(c.equilibrium_observer::<f64>(dir.path()).unwrap().is_none());
+    assert_eq!(c.equilibrium.per_decade, 0);
+    assert_eq!(c.equilibrium.control_step, 0.0);
+    assert_eq!((c.equilibrium.chains, c.equilibrium.sweeps), (16, 2000));
+    let checked = c.clone().check().unwrap();
+    assert!(checked
+        .equilibrium_observer::<f64>(dir.path())
+        .unwrap()
+        .is_none());
     let bad = TrainConfig {
-        equilibrium_per_decade: 3,
-        equilibrium_chains: 1,
+        equilibrium: EquilibriumConfig {
+            per_decade: 3,
+            chains: 1,
+            ..c.equilibrium.clone()
+        },
         ..c.clone()
     };
     assert!(bad.check().unwrap_err().to_string().contains("chains"));
     let bad = TrainConfig {
-        equilibrium_control_min: 2.0,
-        equilibrium_control_max: 1.0,
+        equilibrium: EquilibriumConfig {
+            control_min: 2.0,
+            control_max: 1.0,
+            ..c.equilibrium.clone()
+        },
         ..c
     };
     assert!(bad.check().is_err());

@@ -467,30 +467,58 @@ fn small_run(samples: usize) -> (rbmdyn::data::Dataset, rbmdyn::run::TrainConfig
         Encoding::Binary,
     )
     .unwrap();
+    let d = rbmdyn::run::TrainConfig::default();
     let cfg = rbmdyn::run::TrainConfig {
-        dataset: "file:synthetic".into(),
-        hidden: 6,
-        chains: 20,
-        batch_size: 20,
-        learning_rate: 0.05,
-        ..Default::default()
+        data: rbmdyn::run::DataConfig {
+            dataset: "file:synthetic".parse().unwrap(),
+            ..d.data
+        },
+        model: rbmdyn::run::ModelConfig {
+            hidden: 6,
+            ..d.model
+        },
+        estimator: rbmdyn::run::Estimator::Pcd {
+            gibbs_steps: 5,
+            chains: 20,
+        },
+        optimiser: rbmdyn::run::OptimiserConfig {
+            batch_size: 20,
+            learning_rate: 0.05,
+            ..d.optimiser
+        },
+        ..d
     };
     (ds, cfg)
 }
 
 #[test]
 fn training_run_writes_likelihood_csv() {
-    use rbmdyn::run::{train_on, RunOptions, TrainConfig};
+    use rbmdyn::rbm::init::VisibleBiasInit;
+    use rbmdyn::run::{
+        train_on, CheckpointConfig, LikelihoodConfig, ModelConfig, OptimiserConfig, Precision,
+        RunOptions, TrainConfig,
+    };
     let (ds, base) = small_run(400);
     let cfg = TrainConfig {
-        epochs: 3,
-        precision: "f64".into(),
-        visible_bias_init: "zero".into(),
-        checkpoints_per_decade: 0,
-        likelihood_every: 1,
-        likelihood_samples: 400,
+        precision: Precision::F64,
+        optimiser: OptimiserConfig {
+            epochs: 3,
+            ..base.optimiser.clone()
+        },
+        model: ModelConfig {
+            visible_bias_init: VisibleBiasInit::Zero,
+            ..base.model.clone()
+        },
+        checkpoints: CheckpointConfig { per_decade: 0 },
+        likelihood: LikelihoodConfig {
+            every: 1,
+            samples: 400,
+            ..base.likelihood.clone()
+        },
         ..base
-    };
+    }
+    .check()
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let summary = train_on(&cfg, &ds, dir.path(), &RunOptions::default()).unwrap();
     let text = std::fs::read_to_string(dir.path().join("likelihood.csv")).unwrap();
@@ -509,22 +537,28 @@ fn training_run_writes_likelihood_csv() {
 
 #[test]
 fn finished_runs_are_reused_only_for_the_same_configuration() {
-    use rbmdyn::run::{train_or_reuse, RunOptions, TrainConfig};
+    use rbmdyn::run::{train_or_reuse, CheckpointConfig, OptimiserConfig, RunOptions, TrainConfig};
     let (ds, base) = small_run(200);
     let cfg = TrainConfig {
-        epochs: 2,
-        checkpoints_per_decade: 0,
+        optimiser: OptimiserConfig {
+            epochs: 2,
+            ..base.optimiser.clone()
+        },
+        checkpoints: CheckpointConfig { per_decade: 0 },
         ..base
     };
+    let checked = cfg.clone().check().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (first, reused) = train_or_reuse(&cfg, &ds, dir.path(), &RunOptions::default()).unwrap();
+    let (first, reused) =
+        train_or_reuse(&checked, &ds, dir.path(), &RunOptions::default()).unwrap();
     assert!(!reused);
-    let (again, reused) = train_or_reuse(&cfg, &ds, dir.path(), &RunOptions::default()).unwrap();
+    let (again, reused) =
+        train_or_reuse(&checked, &ds, dir.path(), &RunOptions::default()).unwrap();
     assert!(reused);
     assert_eq!(first.model, again.model);
     assert_eq!(first.metrics.len(), again.metrics.len());
     // another seed: trained again, different numbers
-    let other = TrainConfig { seed: 9, ..cfg };
+    let other = TrainConfig { seed: 9, ..cfg }.check().unwrap();
     let (third, reused) = train_or_reuse(&other, &ds, dir.path(), &RunOptions::default()).unwrap();
     assert!(!reused);
     assert_ne!(third.model, first.model);

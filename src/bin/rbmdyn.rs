@@ -1,11 +1,12 @@
 //! The `rbmdyn` command line: train | sample | logz | spectrum | integrate | validate |
 //! bench-meanfield.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use rand::SeedableRng;
 use rbmdyn::error::{Error, Result};
 use rbmdyn::io::{load_model, write_atomic};
 use rbmdyn::likelihood::LogZMethod;
+use rbmdyn::run::config::name_flags;
 use rbmdyn::run::{train, RunOptions, TrainConfig};
 use rbmdyn::sampling::{run_chains, ChainState};
 use rbmdyn::units::UnitKind;
@@ -70,121 +71,18 @@ struct ScaleArgs {
     quiet: bool,
 }
 
+/// The `train` subcommand: the run's configuration (every section of [`TrainConfig`] as
+/// flags) plus what is not part of it.
 #[derive(Args, Debug)]
 #[allow(clippy::struct_excessive_bools)] // command-line switches, one field per flag
 struct TrainArgs {
-    /// TOML configuration file (keys as in a run's config.toml).
+    /// TOML configuration file (keys as in a run's config.toml); flags given on the command
+    /// line win over it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Dataset: mnist, mnist:0,1 (digit subset), mnist-test, genome, digits, file:PATH.
-    #[arg(long)]
-    dataset: Option<String>,
-    /// Data root (default: $RBMDYN_DATA, else ../shared/data).
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// Number of hidden units.
-    #[arg(long)]
-    hidden: Option<usize>,
-    /// Samples per minibatch.
-    #[arg(long)]
-    batch_size: Option<usize>,
-    /// Learning rate.
-    #[arg(long)]
-    learning_rate: Option<f64>,
-    /// Gibbs sweeps per update (k of CD-k / PCD-k).
-    #[arg(long)]
-    gibbs_steps: Option<usize>,
-    /// Persistent chains (PCD).
-    #[arg(long)]
-    chains: Option<usize>,
-    /// Epochs.
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Seed of the run.
-    #[arg(long)]
-    seed: Option<u64>,
     /// Run directory (default runs/<dataset>-<estimator>-h<hidden>-s<seed>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Gradient estimator: pcd, cd, exact, emf (TAP / extended mean field).
-    #[arg(long)]
-    estimator: Option<String>,
-    /// EMF expansion order: naive, tap2, tap3.
-    #[arg(long)]
-    emf_order: Option<String>,
-    /// EMF: TAP iterations per update.
-    #[arg(long)]
-    emf_iterations: Option<usize>,
-    /// EMF: damping of the TAP iteration, in [0, 1).
-    #[arg(long)]
-    emf_damping: Option<f64>,
-    /// Train/test log-likelihood every N epochs into likelihood.csv (0: never); ln Z exact when
-    /// cheap, else AIS.
-    #[arg(long)]
-    likelihood_every: Option<usize>,
-    /// Rows of the training (and test) set the log-likelihood averages over.
-    #[arg(long)]
-    likelihood_samples: Option<usize>,
-    /// AIS schedule of the log-likelihood: uniform:K, sm, sm:SCALE.
-    #[arg(long)]
-    likelihood_schedule: Option<String>,
-    /// AIS runs of the log-likelihood.
-    #[arg(long)]
-    likelihood_runs: Option<usize>,
-    /// Test set for the log-likelihood (e.g. mnist-test).
-    #[arg(long)]
-    test_dataset: Option<String>,
-    /// Float type of training: f32 or f64.
-    #[arg(long)]
-    precision: Option<String>,
-    /// Visible unit type: binary or ising.
-    #[arg(long)]
-    visible_type: Option<String>,
-    /// Hidden unit type: binary, ising or gaussian.
-    #[arg(long)]
-    hidden_type: Option<String>,
-    /// Standard deviation of the initial weights.
-    #[arg(long)]
-    weight_std: Option<f64>,
-    /// Initial visible bias: data or zero.
-    #[arg(long)]
-    visible_bias_init: Option<String>,
-    /// Binarisation threshold on pixel values scaled to [0, 1].
-    #[arg(long)]
-    threshold: Option<f64>,
-    /// Use only the first N samples.
-    #[arg(long)]
-    limit: Option<usize>,
-    /// Momentum.
-    #[arg(long)]
-    momentum: Option<f64>,
-    /// L2 weight decay on W.
-    #[arg(long)]
-    weight_decay: Option<f64>,
-    /// Keep the biases fixed at their initial values.
-    #[arg(long)]
-    no_bias_training: bool,
-    /// Log-spaced checkpoints per decade of update steps (0: only epoch ends).
-    #[arg(long)]
-    checkpoints_per_decade: Option<u32>,
-    /// Log-spaced SVDs of W per decade of steps into spectrum/ (0: none).
-    #[arg(long)]
-    spectrum_per_decade: Option<u32>,
-    /// Singular vectors kept per spectrum save (all singular values are kept).
-    #[arg(long)]
-    spectrum_vectors: Option<usize>,
-    /// Equilibrium measurements (χ, χ^c, τ along the top mode) per decade of steps into
-    /// equilibrium.csv (0: off).
-    #[arg(long)]
-    equilibrium_per_decade: Option<u32>,
-    /// Also measure the equilibrium whenever g moved by this much inside
-    /// [equilibrium_control_min, equilibrium_control_max] (0: off).
-    #[arg(long)]
-    equilibrium_control_step: Option<f64>,
-    /// Compute every field product by GEMM (reference for benchmarks; by default sparse {0,1}
-    /// states take the sparse path).
-    #[arg(long)]
-    dense_products: bool,
     /// Continue the run in --out from its checkpoint.npz (its config.toml is used unless
     /// --config is given; --epochs may extend it).
     #[arg(long)]
@@ -192,6 +90,8 @@ struct TrainArgs {
     /// No progress bar or epoch lines.
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    run: TrainConfig,
 }
 
 #[derive(Args, Debug)]
@@ -399,9 +299,13 @@ struct BenchMeanfieldArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
-        Command::Train(a) => cmd_train(*a),
+        Command::Train(a) => match matches.subcommand_matches("train") {
+            Some(m) => cmd_train(*a, m),
+            None => unreachable!("the train subcommand has its matches"),
+        },
         Command::Sample(a) => cmd_sample(a),
         Command::Logz(a) => cmd_logz(a),
         Command::Spectrum(a) => cmd_spectrum(a),
@@ -419,7 +323,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
+fn cmd_train(a: TrainArgs, m: &ArgMatches) -> Result<ExitCode> {
     let config_file = match (&a.config, a.resume, &a.out) {
         (Some(path), _, _) => Some(path.clone()),
         (None, true, Some(out)) => Some(out.join("config.toml")),
@@ -428,67 +332,35 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let mut c = match &config_file {
-        Some(path) => TrainConfig::from_toml_file(path)?,
-        None => TrainConfig::default(),
+    // The file, then the flags given on the command line (a flag left at its default does
+    // not override the file).
+    let c = match &config_file {
+        Some(path) => {
+            let mut c = TrainConfig::from_toml_file(path)?;
+            c.update_from_command_line(m)?;
+            c
+        }
+        None => a.run.clone(),
     };
-    macro_rules! set {
-        ($($field:ident),*) => { $( if let Some(v) = a.$field.clone() { c.$field = v; } )* };
-    }
-    set!(
-        dataset,
-        hidden,
-        batch_size,
-        learning_rate,
-        gibbs_steps,
-        chains,
-        epochs,
-        seed,
-        estimator,
-        emf_order,
-        emf_iterations,
-        emf_damping,
-        likelihood_every,
-        likelihood_samples,
-        likelihood_schedule,
-        likelihood_runs,
-        precision,
-        visible_type,
-        hidden_type,
-        weight_std,
-        visible_bias_init,
-        threshold,
-        momentum,
-        weight_decay,
-        checkpoints_per_decade,
-        spectrum_per_decade,
-        spectrum_vectors,
-        equilibrium_per_decade,
-        equilibrium_control_step
-    );
-    if a.data.is_some() {
-        c.data = a.data.clone();
-    }
-    if a.limit.is_some() {
-        c.limit = a.limit;
-    }
-    if a.test_dataset.is_some() {
-        c.test_dataset = a.test_dataset.clone();
-    }
-    if a.no_bias_training {
-        c.train_biases = false;
-    }
-    if a.dense_products {
-        c.dense_products = true;
-    }
-    c.check()?;
+    let command = Cli::command();
+    let train_command = command
+        .find_subcommand("train")
+        .expect("the train subcommand exists");
+    let c = c.check().map_err(|e| name_flags(e, train_command, m))?;
     let out = a.out.clone().unwrap_or_else(|| {
         let name: String = c
+            .data
             .dataset
+            .to_string()
             .chars()
             .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
             .collect();
-        PathBuf::from("runs").join(format!("{name}-{}-h{}-s{}", c.estimator, c.hidden, c.seed))
+        PathBuf::from("runs").join(format!(
+            "{name}-{}-h{}-s{}",
+            c.estimator.kind(),
+            c.model.hidden,
+            c.seed
+        ))
     });
     if !a.resume && out.join("checkpoint.npz").exists() {
         return Err(Error::invalid(

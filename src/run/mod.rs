@@ -14,15 +14,21 @@
 
 pub mod checkpoint;
 pub mod checkpoint_writer;
+pub mod config;
 
 pub use checkpoint::{load_checkpoint, save_checkpoint, Checkpoint};
 pub use checkpoint_writer::CheckpointWriter;
+pub use config::{
+    AisSchedule, CheckedConfig, CheckpointConfig, DataConfig, EquilibriumConfig, Estimator,
+    EstimatorKind, HiddenType, LikelihoodConfig, ModelConfig, OptimiserConfig, Precision,
+    SpectrumConfig, TrainConfig, VisibleType,
+};
 
 use crate::data::{self, Dataset, DatasetChoice, Encoding};
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
 use crate::linalg::Float;
-use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit, DEFAULT_FREQUENCY_CLIP};
+use crate::rbm::init::{initialise, WeightInit};
 use crate::rbm::AnyRbm;
 use crate::sampling::ChainState;
 use crate::training::{
@@ -32,355 +38,34 @@ use crate::training::{
 };
 use crate::units::AnyUnit;
 use nalgebra::DMatrix;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-
-/// Everything that defines a training run (the `config.toml` of a run directory).
-///
-/// Defaults are Fissore 2017's MNIST settings: 784 × 500 {0,1} units, batch 100, learning rate
-/// 0.01, PCD-5 with 100 persistent chains, weights $\mathcal N(0, 0.01^2)$, visible bias from
-/// the data frequencies (eq. 19), hidden bias zero.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TrainConfig {
-    /// Dataset: `mnist`, `mnist:0,1` (digit subset), `mnist-test`, `genome`, `digits`,
-    /// `file:PATH` (whitespace-separated 0/1 rows).
-    pub dataset: String,
-    /// Data root (else `RBMDYN_DATA`, else `../shared/data`).
-    pub data: Option<PathBuf>,
-    /// Binarisation threshold on the normalised pixel value (value ≥ threshold → 1).
-    pub threshold: f64,
-    /// Use only the first `limit` samples.
-    pub limit: Option<usize>,
-    /// Visible unit type: `binary` ({0,1}), `ising` (±1).
-    pub visible_type: String,
-    /// Hidden unit type: `binary`, `ising`, `gaussian` (precision 1).
-    pub hidden_type: String,
-    /// Number of hidden units.
-    pub hidden: usize,
-    /// Gradient estimator: `pcd`, `cd`, `exact`, `emf` (TAP / extended mean field).
-    pub estimator: String,
-    /// EMF expansion order: `naive`, `tap2`, `tap3`.
-    pub emf_order: String,
-    /// EMF: damped TAP iterations per update from the persistent magnetisations.
-    pub emf_iterations: usize,
-    /// EMF: damping ρ of the TAP iteration, in [0, 1).
-    pub emf_damping: f64,
-    /// Gibbs sweeps per update (CD-k, PCD-k).
-    pub gibbs_steps: usize,
-    /// Persistent chains (PCD) or persistent magnetisations ("fantasy particles", EMF).
-    pub chains: usize,
-    /// Samples per minibatch.
-    pub batch_size: usize,
-    /// Learning rate.
-    pub learning_rate: f64,
-    /// Momentum in [0, 1).
-    pub momentum: f64,
-    /// L2 weight decay on W.
-    pub weight_decay: f64,
-    /// Train the biases (false: they stay at their initial values).
-    pub train_biases: bool,
-    /// Epochs.
-    pub epochs: usize,
-    /// Seed of the run's generator.
-    pub seed: u64,
-    /// Standard deviation of the initial weights.
-    pub weight_std: f64,
-    /// Initial visible bias: `data` (Fissore eq. 19) or `zero`.
-    pub visible_bias_init: String,
-    /// Float type of the training path: `f32` or `f64`.
-    pub precision: String,
-    /// Log-spaced checkpoints per decade of update steps (0: none besides epoch ends).
-    pub checkpoints_per_decade: u32,
-    /// Evaluate the train (and test) log-likelihood every this many epochs (0: never), with
-    /// ln Z exact when enumeration is cheap and by AIS otherwise; written to `likelihood.csv`.
-    pub likelihood_every: usize,
-    /// Training rows (and test rows) the log-likelihood is averaged over.
-    pub likelihood_samples: usize,
-    /// AIS temperatures for the log-likelihood (`uniform:K`, `sm`, `sm:SCALE`).
-    pub likelihood_schedule: String,
-    /// AIS runs for the log-likelihood.
-    pub likelihood_runs: usize,
-    /// Test set for the log-likelihood (a dataset spelling, e.g. `mnist-test`).
-    pub test_dataset: Option<String>,
-    /// Log-spaced SVDs of W per decade of update steps, written to `spectrum/` (0: none).
-    /// Step 0 (initialisation) and the final model are always included when this is > 0.
-    pub spectrum_per_decade: u32,
-    /// Singular vectors (left and right) kept per spectrum save; all singular values are kept.
-    pub spectrum_vectors: usize,
-    /// Equilibrium measurements of the frozen model along its top mode per decade of update
-    /// steps, into `equilibrium.csv` (0: off unless `equilibrium_control_step > 0`; step 0 and
-    /// the final model are included whenever the observer is on).
-    pub equilibrium_per_decade: u32,
-    /// Also measure whenever the control parameter g moved by at least this much since the
-    /// last measurement while g ∈ [`equilibrium_control_min`, `equilibrium_control_max`]
-    /// (0: off). Costs a few power-iteration steps per update.
-    pub equilibrium_control_step: f64,
-    /// Compute every field product by GEMM, even for sparse {0,1} states (the reference path
-    /// for benchmarks; by default {0,1} states with few ones take the sparse path,
-    /// `rbm::products`).
-    pub dense_products: bool,
-    /// Lower end of the g window of the control trigger.
-    pub equilibrium_control_min: f64,
-    /// Upper end of the g window of the control trigger.
-    pub equilibrium_control_max: f64,
-    /// Independent Gibbs chains per equilibrium measurement (≥ 2).
-    pub equilibrium_chains: usize,
-    /// Production sweeps per chain of a measurement's first attempt (doubled until the τ
-    /// estimates are trustworthy).
-    pub equilibrium_sweeps: usize,
-    /// Cap on the sweeps per chain of one measurement (burn-in included).
-    pub equilibrium_max_sweeps: usize,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            dataset: "mnist".into(),
-            data: None,
-            threshold: 0.5,
-            limit: None,
-            visible_type: "binary".into(),
-            hidden_type: "binary".into(),
-            hidden: 500,
-            estimator: "pcd".into(),
-            emf_order: "tap2".into(),
-            emf_iterations: 3,
-            emf_damping: 0.5,
-            gibbs_steps: 5,
-            chains: 100,
-            batch_size: 100,
-            learning_rate: 0.01,
-            momentum: 0.0,
-            weight_decay: 0.0,
-            train_biases: true,
-            epochs: 10,
-            seed: 0,
-            weight_std: 0.01,
-            visible_bias_init: "data".into(),
-            precision: "f32".into(),
-            checkpoints_per_decade: 10,
-            likelihood_every: 0,
-            likelihood_samples: 1000,
-            likelihood_schedule: "uniform:1000".into(),
-            likelihood_runs: 100,
-            test_dataset: None,
-            spectrum_per_decade: 10,
-            spectrum_vectors: 20,
-            equilibrium_per_decade: 0,
-            equilibrium_control_step: 0.0,
-            dense_products: false,
-            equilibrium_control_min: 0.5,
-            equilibrium_control_max: 2.0,
-            equilibrium_chains: 16,
-            equilibrium_sweeps: 2000,
-            equilibrium_max_sweeps: 64_000,
-        }
-    }
-}
-
-/// How the user chose the estimator (R11: mapped once to a concrete estimator).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EstimatorChoice {
-    /// CD-k.
-    Cd,
-    /// PCD-k.
-    Pcd,
-    /// Exact negative phase by enumeration.
-    Exact,
-    /// Extended mean field (TAP) with persistent magnetisations.
-    Emf,
-}
-
-impl FromStr for EstimatorChoice {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "cd" => Ok(EstimatorChoice::Cd),
-            "pcd" => Ok(EstimatorChoice::Pcd),
-            "exact" => Ok(EstimatorChoice::Exact),
-            "emf" | "tap" => Ok(EstimatorChoice::Emf),
-            other => Err(Error::invalid(
-                "estimator",
-                format!("'{other}'"),
-                "expected one of pcd, cd, exact, emf",
-            )),
-        }
-    }
-}
 
 impl TrainConfig {
-    /// Reads a TOML file; unknown keys are errors (a typo must not pass silently).
-    ///
-    /// # Errors
-    /// [`Error::Io`] if unreadable, [`Error::Format`] naming the file and the TOML fault.
-    pub fn from_toml_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        toml::from_str(&text).map_err(|e| Error::format(path, e.to_string()))
-    }
-
-    /// The configuration as TOML text.
-    pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot serialise: {e}\n"))
-    }
-
-    /// Checks every value (R3: bad configuration fails before any work).
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] naming the first bad key.
-    pub fn check(&self) -> Result<()> {
-        DatasetChoice::from_str(&self.dataset)?;
-        self.estimator_choice()?;
-        self.units()?;
-        let positive = [
-            ("hidden", self.hidden),
-            ("batch_size", self.batch_size),
-            ("gibbs_steps", self.gibbs_steps),
-            ("chains", self.chains),
-            ("emf_iterations", self.emf_iterations),
-        ];
-        for (name, v) in positive {
-            if v == 0 {
-                return Err(Error::invalid(name, 0, "must be at least 1"));
-            }
-        }
-        Sgd::new(self.learning_rate)?
-            .with_momentum(self.momentum)?
-            .with_weight_decay(self.weight_decay)?;
-        if !(self.weight_std.is_finite() && self.weight_std >= 0.0) {
-            return Err(Error::invalid(
-                "weight_std",
-                self.weight_std,
-                "must be finite and >= 0",
-            ));
-        }
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(Error::invalid(
-                "threshold",
-                self.threshold,
-                "must lie in (0, 1]",
-            ));
-        }
-        crate::mean_field::Order::parse(&self.emf_order, "emf_order")?;
-        crate::likelihood::ais::BetaSchedule::parse(&self.likelihood_schedule).map_err(
-            |e| match e {
-                Error::InvalidParameter { value, reason, .. } => Error::InvalidParameter {
-                    name: "likelihood_schedule",
-                    value,
-                    reason,
-                },
-                other => other,
-            },
-        )?;
-        if let Some(t) = &self.test_dataset {
-            DatasetChoice::from_str(t)?;
-        }
-        self.equilibrium_observer::<f64>(Path::new("."))?;
-        if !(0.0..1.0).contains(&self.emf_damping) {
-            return Err(Error::invalid(
-                "emf_damping",
-                self.emf_damping,
-                "must lie in [0, 1)",
-            ));
-        }
-        match self.visible_bias_init.as_str() {
-            "data" | "zero" => {}
-            other => {
-                return Err(Error::invalid(
-                    "visible_bias_init",
-                    format!("'{other}'"),
-                    "expected data or zero",
-                ))
-            }
-        }
-        match self.precision.as_str() {
-            "f32" | "f64" => Ok(()),
-            other => Err(Error::invalid(
-                "precision",
-                format!("'{other}'"),
-                "expected f32 or f64",
-            )),
-        }
-    }
-
-    /// The equilibrium observer of a run in `run_dir`, or `None` when it is off
-    /// (`equilibrium_per_decade = 0` and `equilibrium_control_step = 0`).
-    ///
-    /// # Errors
-    /// Bad `equilibrium_*` values.
-    pub fn equilibrium_observer<T: Float>(
-        &self,
-        run_dir: &Path,
-    ) -> Result<Option<crate::scaling::EquilibriumObserver<T>>> {
-        let settings = crate::scaling::EquilibriumSettings::new(
-            self.equilibrium_chains,
-            self.equilibrium_sweeps,
-            self.equilibrium_max_sweeps,
-        )?;
-        let observer = crate::scaling::EquilibriumObserver::new(
-            run_dir,
-            self.equilibrium_per_decade,
-            settings,
-            self.seed,
-        )
-        .with_control(
-            self.equilibrium_control_step,
-            self.equilibrium_control_min,
-            self.equilibrium_control_max,
-        )?
-        .with_learning_rate(self.learning_rate);
-        let on = self.equilibrium_per_decade > 0 || self.equilibrium_control_step > 0.0;
-        Ok(on.then_some(observer))
-    }
-
-    /// The estimator choice.
-    ///
-    /// # Errors
-    /// Unknown estimator name.
-    pub fn estimator_choice(&self) -> Result<EstimatorChoice> {
-        self.estimator.parse()
-    }
-
-    /// The unit kinds (visible, hidden).
-    ///
-    /// # Errors
-    /// Unknown unit names; Gaussian visible units (the data loaders give binary data).
-    pub fn units(&self) -> Result<(AnyUnit, AnyUnit)> {
-        let v = AnyUnit::parse(&self.visible_type, "visible_type")?;
-        if matches!(v, AnyUnit::Gaussian(_)) {
-            return Err(Error::invalid(
-                "visible_type",
-                "gaussian",
-                "training data are binary; use binary or ising visible units",
-            ));
-        }
-        Ok((v, AnyUnit::parse(&self.hidden_type, "hidden_type")?))
-    }
-
     /// Loads the configured dataset in the encoding of the visible units, cut to `limit`.
     ///
     /// # Errors
     /// Data not found or malformed.
     pub fn load_dataset(&self) -> Result<Dataset> {
-        let choice = DatasetChoice::from_str(&self.dataset)?;
-        let (v, _) = self.units()?;
-        let encoding = if v == AnyUnit::Ising {
-            Encoding::Ising
-        } else {
-            Encoding::Binary
-        };
-        let mut ds = data::load(&choice, self.data.as_deref(), self.threshold, encoding)?;
-        if let Some(n) = self.limit {
-            if n < ds.samples.nrows() {
-                ds.samples = ds.samples.rows(0, n).clone_owned();
-                if let Some(l) = ds.labels.as_mut() {
-                    l.truncate(n);
-                }
+        load_data(&self.data.dataset, &self.data, self.model.visible_type)
+    }
+}
+
+/// Loads `choice` with the root, threshold and limit of `data`, encoded for `visible`.
+fn load_data(choice: &DatasetChoice, data: &DataConfig, visible: VisibleType) -> Result<Dataset> {
+    let encoding = match visible {
+        VisibleType::Ising => Encoding::Ising,
+        VisibleType::Binary => Encoding::Binary,
+    };
+    let mut ds = data::load(choice, data.root.as_deref(), data.threshold, encoding)?;
+    if let Some(n) = data.limit {
+        if n < ds.samples.nrows() {
+            ds.samples = ds.samples.rows(0, n).clone_owned();
+            if let Some(l) = ds.labels.as_mut() {
+                l.truncate(n);
             }
         }
-        Ok(ds)
     }
+    Ok(ds)
 }
 
 /// Options of a run that do not change its numbers.
@@ -410,8 +95,7 @@ pub struct RunSummary {
 /// # Errors
 /// Bad configuration, data not found or malformed, files that cannot be written, non-finite
 /// parameters (learning rate too large).
-pub fn train(config: &TrainConfig, run_dir: &Path, options: &RunOptions) -> Result<RunSummary> {
-    config.check()?;
+pub fn train(config: &CheckedConfig, run_dir: &Path, options: &RunOptions) -> Result<RunSummary> {
     let dataset = config.load_dataset()?;
     train_on(config, &dataset, run_dir, options)
 }
@@ -421,21 +105,20 @@ pub fn train(config: &TrainConfig, run_dir: &Path, options: &RunOptions) -> Resu
 /// # Errors
 /// As [`train`].
 pub fn train_on(
-    config: &TrainConfig,
+    config: &CheckedConfig,
     dataset: &Dataset,
     run_dir: &Path,
     options: &RunOptions,
 ) -> Result<RunSummary> {
-    config.check()?;
     std::fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
-    match config.precision.as_str() {
-        "f64" => train_typed::<f64>(config, dataset, run_dir, options),
-        _ => train_typed::<f32>(config, dataset, run_dir, options),
+    match config.precision {
+        Precision::F64 => train_typed::<f64>(config, dataset, run_dir, options),
+        Precision::F32 => train_typed::<f32>(config, dataset, run_dir, options),
     }
 }
 
 fn train_typed<T: Float>(
-    config: &TrainConfig,
+    config: &CheckedConfig,
     dataset: &Dataset,
     run_dir: &Path,
     options: &RunOptions,
@@ -453,8 +136,8 @@ fn train_typed<T: Float>(
             .and_then(|v| serde_json::from_value(v.clone()).ok());
         if let Some(mut saved) = saved {
             // A resumed run may be extended: only the number of epochs may change.
-            saved.epochs = config.epochs;
-            if &saved != config {
+            saved.optimiser.epochs = config.optimiser.epochs;
+            if &saved != config.config() {
                 return Err(Error::invalid(
                     "--resume",
                     run_dir.display(),
@@ -481,19 +164,16 @@ fn train_typed<T: Float>(
     };
     write_atomic(&run_dir.join("config.toml"), config.to_toml().as_bytes())?;
     let metadata = serde_json::json!({
-        "config": config,
+        "config": config.config(),
         "dataset": dataset.name,
         "n_samples": dataset.samples.nrows(),
         "rbmdyn_version": env!("CARGO_PKG_VERSION"),
     });
     let trainer_config = TrainerConfig {
-        batch_size: config.batch_size,
-        epochs: config.epochs,
+        batch_size: config.optimiser.batch_size,
+        epochs: config.optimiser.epochs,
     };
-    let sgd = Sgd::new(config.learning_rate)?
-        .with_momentum(config.momentum)?
-        .with_weight_decay(config.weight_decay)?
-        .with_biases(config.train_biases);
+    let sgd = config.sgd();
     let ctx = RunContext {
         config,
         run_dir,
@@ -502,30 +182,33 @@ fn train_typed<T: Float>(
         history,
         n_samples: data.nrows(),
     };
-    match config.estimator_choice()? {
-        EstimatorChoice::Pcd => {
+    match config.estimator {
+        Estimator::Pcd {
+            gibbs_steps,
+            chains: n_chains,
+        } => {
             let chains = match chains {
                 Some(c) => c,
-                None => ChainState::random(&rbm, config.chains, &mut rng),
+                None => ChainState::random(&rbm, n_chains, &mut rng),
             };
-            let est = PersistentContrastiveDivergence::new(config.gibbs_steps, chains)?
+            let est = PersistentContrastiveDivergence::new(gibbs_steps, chains)?
                 .with_dense_products(config.dense_products);
             run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
         }
-        EstimatorChoice::Emf => {
+        Estimator::Emf {
+            order,
+            iterations,
+            damping,
+            chains: n_chains,
+        } => {
             let chains = match chains {
                 Some(c) => c,
-                None => ChainState::random(&rbm, config.chains, &mut rng),
+                None => ChainState::random(&rbm, n_chains, &mut rng),
             };
             // the particles start at random visible states with E[h | v]
             let start =
                 crate::mean_field::Magnetizations::from_visible(&rbm, chains.visible.as_view())?;
-            let est = crate::training::TapGradient::new(
-                crate::mean_field::Order::parse(&config.emf_order, "emf_order")?,
-                config.emf_iterations,
-                config.emf_damping,
-                start,
-            )?;
+            let est = crate::training::TapGradient::new(order, iterations, damping, start)?;
             let est = if options.resume {
                 let mut est = est;
                 crate::training::GradientEstimator::<AnyUnit, AnyUnit, T>::set_chains(
@@ -537,12 +220,12 @@ fn train_typed<T: Float>(
             };
             run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
         }
-        EstimatorChoice::Cd => {
-            let est = ContrastiveDivergence::new(config.gibbs_steps)?
-                .with_dense_products(config.dense_products);
+        Estimator::Cd { gibbs_steps } => {
+            let est =
+                ContrastiveDivergence::new(gibbs_steps)?.with_dense_products(config.dense_products);
             run_with(ctx, rbm, est, sgd, trainer_config, rng, resume_state, &data)
         }
-        EstimatorChoice::Exact => run_with(
+        Estimator::Exact => run_with(
             ctx,
             rbm,
             ExactGradient::new(),
@@ -561,28 +244,20 @@ fn train_typed<T: Float>(
 /// `visible_bias_init`, hidden bias zero.
 ///
 /// # Errors
-/// Bad unit names; a dataset that does not fit.
+/// A dataset that does not fit.
 pub fn initial_rbm<T: Float>(
-    config: &TrainConfig,
+    config: &CheckedConfig,
     dataset: &Dataset,
     rng: &mut crate::training::TrainRng,
 ) -> Result<AnyRbm<T>> {
-    let (visible, hidden) = config.units()?;
-    let bias = match config.visible_bias_init.as_str() {
-        "zero" => VisibleBiasInit::Zero,
-        _ => VisibleBiasInit::FromData {
-            clip: DEFAULT_FREQUENCY_CLIP,
-        },
-    };
+    let m = &config.model;
     initialise(
         dataset.samples.ncols(),
-        config.hidden,
-        visible,
-        hidden,
-        WeightInit::Gaussian {
-            std: config.weight_std,
-        },
-        bias,
+        m.hidden,
+        m.visible_type.unit(),
+        m.hidden_type.unit(),
+        WeightInit::Gaussian { std: m.weight_std },
+        m.visible_bias_init,
         Some(dataset.samples.as_view()),
         rng,
     )
@@ -593,13 +268,12 @@ pub fn initial_rbm<T: Float>(
 /// theory of the run must start from.
 ///
 /// # Errors
-/// As [`initial_rbm`]; an unknown `precision`.
-pub fn initial_model(config: &TrainConfig, dataset: &Dataset) -> Result<AnyRbm<f64>> {
-    config.check()?;
+/// As [`initial_rbm`].
+pub fn initial_model(config: &CheckedConfig, dataset: &Dataset) -> Result<AnyRbm<f64>> {
     let mut rng = train_rng(config.seed);
-    match config.precision.as_str() {
-        "f64" => initial_rbm::<f64>(config, dataset, &mut rng),
-        _ => Ok(initial_rbm::<f32>(config, dataset, &mut rng)?.cast::<f64>()),
+    match config.precision {
+        Precision::F64 => initial_rbm::<f64>(config, dataset, &mut rng),
+        Precision::F32 => Ok(initial_rbm::<f32>(config, dataset, &mut rng)?.cast::<f64>()),
     }
 }
 
@@ -612,18 +286,18 @@ pub fn initial_model(config: &TrainConfig, dataset: &Dataset) -> Result<AnyRbm<f
 /// # Errors
 /// As [`train_on`], or a finished run's files that cannot be read.
 pub fn train_or_reuse(
-    config: &TrainConfig,
+    config: &CheckedConfig,
     dataset: &Dataset,
     run_dir: &Path,
     options: &RunOptions,
 ) -> Result<(RunSummary, bool)> {
     let model_path = run_dir.join("model.npz");
     let saved = TrainConfig::from_toml_file(&run_dir.join("config.toml")).ok();
-    if saved.as_ref() == Some(config) && model_path.exists() {
+    if saved.as_ref() == Some(config.config()) && model_path.exists() {
         let metrics = std::fs::read_to_string(run_dir.join("metrics.csv"))
             .map(|t| MetricsMonitor::parse_csv(&t))
             .unwrap_or_default();
-        if metrics.last().map(|m| m.epoch) == Some(config.epochs) {
+        if metrics.last().map(|m| m.epoch) == Some(config.optimiser.epochs) {
             let model = crate::io::load_model(&model_path)?;
             return Ok((
                 RunSummary {
@@ -649,27 +323,27 @@ fn likelihood_monitor<T: Float>(
     data: &DMatrix<T>,
 ) -> Result<crate::training::LikelihoodMonitor> {
     let c = ctx.config;
-    let n = c.likelihood_samples.max(1);
+    let l = &c.likelihood;
+    let n = l.samples.max(1);
     let train = data.rows(0, n.min(data.nrows())).map(|x| x.as_f64());
-    let test = match &c.test_dataset {
-        Some(spelling) => {
-            let test_cfg = TrainConfig {
-                dataset: spelling.clone(),
+    let test = match &l.test_dataset {
+        Some(choice) => {
+            let data = DataConfig {
                 limit: Some(n),
-                ..c.clone()
+                ..c.data.clone()
             };
-            Some(test_cfg.load_dataset()?.samples)
+            Some(load_data(choice, &data, c.model.visible_type)?.samples)
         }
         None => None,
     };
     let options = crate::likelihood::LogZOptions {
-        schedule: crate::likelihood::ais::BetaSchedule::parse(&c.likelihood_schedule)?,
-        runs: c.likelihood_runs,
+        schedule: l.schedule.schedule().clone(),
+        runs: l.runs,
         ..Default::default()
     };
     let csv = ctx.run_dir.join("likelihood.csv");
     let monitor = crate::training::LikelihoodMonitor::new(
-        c.likelihood_every,
+        l.every,
         train,
         test,
         options,
@@ -686,7 +360,7 @@ fn likelihood_monitor<T: Float>(
 }
 
 struct RunContext<'a> {
-    config: &'a TrainConfig,
+    config: &'a CheckedConfig,
     run_dir: &'a Path,
     options: &'a RunOptions,
     metadata: serde_json::Value,
@@ -715,8 +389,8 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
     if let Some((opt, progress, rng)) = resume {
         trainer = trainer.resume_from(opt, progress, rng);
     }
-    let batches = (ctx.n_samples / ctx.config.batch_size.max(1)) as u64;
-    let total = batches * ctx.config.epochs as u64;
+    let batches = (ctx.n_samples / ctx.config.optimiser.batch_size.max(1)) as u64;
+    let total = batches * ctx.config.optimiser.epochs as u64;
     let sink = if ctx.options.progress {
         let bar = ProgressBarObserver::training_bar(total, trainer.progress().step);
         trainer.observe_boxed(Box::new(ProgressBarObserver::new(bar.clone())));
@@ -724,11 +398,12 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
     } else {
         LogSink::Silent
     };
-    if ctx.config.spectrum_per_decade > 0 {
+    let spectrum = &ctx.config.spectrum;
+    if spectrum.per_decade > 0 {
         let cadence = Cadence::LogSpaced {
-            per_decade: ctx.config.spectrum_per_decade,
+            per_decade: spectrum.per_decade,
         };
-        let mut tracker = SpectrumTracker::new(ctx.run_dir, cadence, ctx.config.spectrum_vectors);
+        let mut tracker = SpectrumTracker::new(ctx.run_dir, cadence, spectrum.vectors);
         let step = trainer.progress().step;
         if ctx.options.resume {
             tracker = tracker.resuming_at(step)?;
@@ -745,16 +420,16 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
         }
         trainer.observe_boxed(Box::new(observer));
     }
-    if ctx.config.likelihood_every > 0 {
+    if ctx.config.likelihood.every > 0 {
         trainer.observe_boxed(Box::new(likelihood_monitor(&ctx, data)?));
     }
     let csv = ctx.run_dir.join("metrics.csv");
     trainer.observe_boxed(Box::new(
         MetricsMonitor::new(Some(csv.clone()), sink).with_history(ctx.history),
     ));
-    let cadence = if ctx.config.checkpoints_per_decade > 0 {
+    let cadence = if ctx.config.checkpoints.per_decade > 0 {
         Cadence::LogSpaced {
-            per_decade: ctx.config.checkpoints_per_decade,
+            per_decade: ctx.config.checkpoints.per_decade,
         }
     } else {
         Cadence::Never

@@ -20,7 +20,7 @@ use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::linalg::{singular_values, symmetric_eigen};
 use crate::report::plots::{line_chart_scaled, Series};
-use crate::run::{initial_model, TrainConfig};
+use crate::run::{initial_model, HiddenType, TrainConfig, VisibleType};
 use crate::spectral::dynamics::{analyse, RunSpectrum};
 use crate::spectral::FitOptions;
 use serde::Serialize;
@@ -114,18 +114,19 @@ pub fn compare_linear_svd(
             "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
         ));
     }
-    let config = TrainConfig::from_toml_file(&config_path)?;
-    if config.visible_type != "binary" || config.hidden_type != "binary" {
+    let config = TrainConfig::from_toml_file(&config_path)?.check()?;
+    let m = &config.model;
+    if m.visible_type != VisibleType::Binary || m.hidden_type != HiddenType::Binary {
         return Err(Error::invalid(
             "--compare",
             config_path.display(),
             format!(
                 "linear-svd is the {{0,1}} theory; this run has {} visible and {} hidden units",
-                config.visible_type, config.hidden_type
+                m.visible_type, m.hidden_type
             ),
         ));
     }
-    if config.momentum != 0.0 || config.weight_decay != 0.0 {
+    if config.optimiser.momentum != 0.0 || config.optimiser.weight_decay != 0.0 {
         return Err(Error::invalid(
             "--compare",
             config_path.display(),
@@ -148,14 +149,14 @@ pub fn compare_linear_svd(
         ));
     }
     let run = RunSpectrum::load(run_dir)?;
-    if dataset.samples.ncols() != run.shape.0 || config.hidden != run.shape.1 {
+    if dataset.samples.ncols() != run.shape.0 || config.model.hidden != run.shape.1 {
         return Err(Error::shape(
             "--compare",
             format!("W {}×{} (the run's)", run.shape.0, run.shape.1),
             format!(
                 "data with {} columns, config.toml hidden = {}",
                 dataset.samples.ncols(),
-                config.hidden
+                config.model.hidden
             ),
         ));
     }
@@ -187,10 +188,11 @@ pub fn compare_linear_svd(
         ));
     }
     let regime = BinaryLinearRegime::from_data(&dataset.samples, model.visible_bias(), w0)?;
-    let eta = config.learning_rate;
+    let eta = config.optimiser.learning_rate;
     let steps: Vec<u64> = run.records.iter().map(|r| r.step).collect();
     let times: Vec<f64> = steps.iter().map(|&s| s as f64 * eta).collect();
-    let steps_per_epoch = (dataset.samples.nrows() / config.batch_size.max(1)).max(1) as f64;
+    let steps_per_epoch =
+        (dataset.samples.nrows() / config.optimiser.batch_size.max(1)).max(1) as f64;
     let k = modes.max(1).min(s0.len());
     let linear: Vec<Vec<f64>> = regime
         .singular_values_at(&times)?
@@ -217,7 +219,7 @@ pub fn compare_linear_svd(
         training,
         linear,
         bulk_edge: points.iter().map(|p| p.bulk_upper_edge).collect(),
-        initial_edge: config.weight_std * ((nv as f64).sqrt() + (nh as f64).sqrt()),
+        initial_edge: config.model.weight_std * ((nv as f64).sqrt() + (nh as f64).sqrt()),
         growth_rates: rates,
         data_variances: variances,
         w0_mismatch,
@@ -350,7 +352,8 @@ pub(crate) fn integrate_linear_svd(
     out: &Path,
 ) -> Result<IntegrateSummary> {
     use crate::data::DatasetChoice;
-    use crate::run::{initial_model, TrainConfig};
+    use crate::rbm::init::VisibleBiasInit;
+    use crate::run::{initial_model, DataConfig, ModelConfig, TrainConfig};
     use std::str::FromStr;
     let modes = p["modes"];
     if !(1.0..=1e4).contains(&modes) {
@@ -364,12 +367,9 @@ pub(crate) fn integrate_linear_svd(
     let (times, linear, comparison, theory_rates, label) = if let Some(run_dir) = &options.compare {
         let dataset = match &options.dataset {
             Some(spec) => {
-                let config = TrainConfig::from_toml_file(&run_dir.join("config.toml"))?;
-                let c = TrainConfig {
-                    dataset: spec.clone(),
-                    data: options.data.clone().or(config.data),
-                    ..config
-                };
+                let mut c = TrainConfig::from_toml_file(&run_dir.join("config.toml"))?;
+                c.data.dataset = DatasetChoice::from_str(spec)?;
+                c.data.root = options.data.clone().or(c.data.root);
                 Some(c.load_dataset()?)
             }
             None => None,
@@ -391,7 +391,6 @@ pub(crate) fn integrate_linear_svd(
                 "linear-svd needs the data (--dataset SPEC) or a run (--compare RUN_DIR)",
             )
         })?;
-        DatasetChoice::from_str(&spec)?;
         let whole = |name: &'static str, x: f64| -> Result<u64> {
             if x >= 0.0 && x.fract() == 0.0 && x < 1e15 {
                 Ok(x as u64)
@@ -403,20 +402,27 @@ pub(crate) fn integrate_linear_svd(
                 ))
             }
         };
+        let defaults = TrainConfig::default();
         let config = TrainConfig {
-            dataset: spec,
-            data: options.data.clone(),
-            hidden: whole("hidden", p["hidden"])? as usize,
-            weight_std: p["weight_std"],
+            data: DataConfig {
+                dataset: DatasetChoice::from_str(&spec)?,
+                root: options.data.clone(),
+                ..defaults.data
+            },
+            model: ModelConfig {
+                hidden: whole("hidden", p["hidden"])? as usize,
+                weight_std: p["weight_std"],
+                visible_bias_init: if p["zero_bias"] != 0.0 {
+                    VisibleBiasInit::Zero
+                } else {
+                    defaults.model.visible_bias_init
+                },
+                ..defaults.model
+            },
             seed: whole("seed", p["seed"])?,
-            visible_bias_init: if p["zero_bias"] != 0.0 {
-                "zero"
-            } else {
-                "data"
-            }
-            .into(),
-            ..TrainConfig::default()
-        };
+            ..defaults
+        }
+        .check()?;
         let dataset = config.load_dataset()?;
         let model = initial_model(&config, &dataset)?;
         let regime = crate::analytic::linear_svd::BinaryLinearRegime::from_data(
@@ -438,7 +444,7 @@ pub(crate) fn integrate_linear_svd(
             linear,
             None,
             rates,
-            format!("data {}", config.dataset),
+            format!("data {}", config.data.dataset),
         )
     };
     let k = linear.first().map_or(0, Vec::len);

@@ -308,13 +308,14 @@ impl CwRun {
             ));
         }
         let config = crate::run::TrainConfig::from_toml_file(&config_path)?;
-        if config.hidden != 1 || config.hidden_type != "gaussian" {
+        if config.model.hidden != 1 || config.model.hidden_type != crate::run::HiddenType::Gaussian
+        {
             return Err(Error::invalid(
                 "--compare",
                 config_path.display(),
                 format!(
                     "cw-gaussian needs one gaussian hidden unit; the run has hidden = {} ({})",
-                    config.hidden, config.hidden_type
+                    config.model.hidden, config.model.hidden_type
                 ),
             ));
         }
@@ -333,7 +334,7 @@ impl CwRun {
             times: run
                 .records
                 .iter()
-                .map(|r| r.step as f64 * nv as f64 * config.learning_rate)
+                .map(|r| r.step as f64 * nv as f64 * config.optimiser.learning_rate)
                 .collect(),
             norms: run.records.iter().map(|r| r.singular_values[0]).collect(),
         })

@@ -293,7 +293,7 @@ fn load_data(
 ) -> Result<Dataset> {
     let mut c = config.cloned().unwrap_or_default();
     match (&options.dataset, config) {
-        (Some(d), _) => c.dataset = d.clone(),
+        (Some(d), _) => c.data.dataset = d.parse()?,
         (None, Some(_)) => {}
         (None, None) => {
             return Err(Error::invalid(
@@ -304,9 +304,9 @@ fn load_data(
         }
     }
     if options.data.is_some() {
-        c.data = options.data.clone();
+        c.data.root = options.data.clone();
     }
-    c.visible_type = model.visible().name().to_string();
+    c.model.visible_type = model.visible().name().parse()?;
     let d = c.load_dataset()?;
     if d.samples.ncols() != model.n_visible() {
         return Err(Error::shape(

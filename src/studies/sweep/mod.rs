@@ -25,10 +25,14 @@ pub mod plots;
 pub mod report;
 
 use crate::analytic::curie_weiss::CurieWeiss;
-use crate::data::{Dataset, Encoding};
+use crate::data::{Dataset, DatasetChoice, Encoding};
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
-use crate::run::{train_on, RunOptions, TrainConfig};
+use crate::run::config::EstimatorFlags;
+use crate::run::{
+    train_on, EquilibriumConfig, EstimatorKind, HiddenType, OptimiserConfig, RunOptions,
+    SpectrumConfig, TrainConfig,
+};
 use crate::scaling::observer::read_equilibrium_csv;
 use crate::scaling::EquilibriumRecord;
 use rand::SeedableRng;
@@ -44,9 +48,10 @@ pub struct Family {
     /// Name used in file names and tables.
     pub name: String,
     /// Hidden unit type: `gaussian` (precision 1) or `ising` (±1).
-    pub hidden_type: String,
-    /// Gradient estimator: `pcd`, `cd` or `exact` (small N only).
-    pub estimator: String,
+    pub hidden_type: HiddenType,
+    /// Gradient estimator: `pcd`, `cd` or `exact` (small N only); its parameters are
+    /// `gibbs_steps` and `chains`.
+    pub estimator: EstimatorKind,
     /// Gibbs sweeps per update (CD/PCD).
     pub gibbs_steps: usize,
     /// Persistent chains (PCD).
@@ -80,8 +85,8 @@ impl Default for Family {
     fn default() -> Self {
         Family {
             name: "gaussian".into(),
-            hidden_type: "gaussian".into(),
-            estimator: "pcd".into(),
+            hidden_type: HiddenType::Gaussian,
+            estimator: EstimatorKind::Pcd,
             gibbs_steps: 5,
             chains: 100,
             batch_size: 500,
@@ -192,7 +197,7 @@ impl SweepConfig {
             ));
         }
         for f in &self.families {
-            if !matches!(f.hidden_type.as_str(), "gaussian" | "ising") {
+            if !matches!(f.hidden_type, HiddenType::Gaussian | HiddenType::Ising) {
                 return Err(Error::invalid(
                     "families.hidden_type",
                     format!("'{}'", f.hidden_type),
@@ -264,35 +269,47 @@ impl SweepConfig {
             ),
             _ => (f.control_band[0], f.control_band[1], f.control_step),
         };
-        TrainConfig {
-            dataset: format!(
-                "file:curie-weiss-n{}-beta{}-seed{}",
-                point.n, self.beta, point.seed
+        let toy = TrainConfig::toy_student(
+            DatasetChoice::File(
+                format!(
+                    "curie-weiss-n{}-beta{}-seed{}",
+                    point.n, self.beta, point.seed
+                )
+                .into(),
             ),
-            visible_type: "ising".into(),
-            hidden_type: f.hidden_type.clone(),
-            hidden: 1,
-            estimator: f.estimator.clone(),
-            gibbs_steps: f.gibbs_steps,
-            chains: f.chains,
-            batch_size: f.batch_size.min(self.samples),
-            learning_rate: f.dt / n,
-            epochs: updates.div_ceil(per_epoch),
-            seed: point.seed,
-            weight_std: 0.01 / n.sqrt(),
-            visible_bias_init: "zero".into(),
-            train_biases: false,
-            precision: "f64".into(),
-            checkpoints_per_decade: 0,
-            spectrum_per_decade: 0,
-            equilibrium_per_decade: f.per_decade,
-            equilibrium_control_step: step,
-            equilibrium_control_min: lo.max(0.0),
-            equilibrium_control_max: hi,
-            equilibrium_chains: f.equilibrium_chains,
-            equilibrium_sweeps: f.equilibrium_sweeps,
-            equilibrium_max_sweeps: f.equilibrium_max_sweeps,
-            ..TrainConfig::default()
+            f.hidden_type,
+            1,
+            0.01 / n.sqrt(),
+            point.seed,
+        );
+        TrainConfig {
+            estimator: EstimatorFlags {
+                kind: f.estimator,
+                gibbs_steps: Some(f.gibbs_steps),
+                chains: Some(f.chains),
+                ..EstimatorFlags::defaults()
+            }
+            .estimator(),
+            optimiser: OptimiserConfig {
+                batch_size: f.batch_size.min(self.samples),
+                learning_rate: f.dt / n,
+                epochs: updates.div_ceil(per_epoch),
+                ..toy.optimiser
+            },
+            spectrum: SpectrumConfig {
+                per_decade: 0,
+                ..toy.spectrum
+            },
+            equilibrium: EquilibriumConfig {
+                per_decade: f.per_decade,
+                control_step: step,
+                control_min: lo.max(0.0),
+                control_max: hi,
+                chains: f.equilibrium_chains,
+                sweeps: f.equilibrium_sweeps,
+                max_sweeps: f.equilibrium_max_sweeps,
+            },
+            ..toy
         }
     }
 }
@@ -462,7 +479,8 @@ fn run_point(config: &SweepConfig, out: &Path, point: &Point) -> Result<PointRes
     if run_dir.exists() {
         std::fs::remove_dir_all(&run_dir).map_err(|e| Error::io(&run_dir, e))?;
     }
-    train_on(&train_config, &dataset, &run_dir, &RunOptions::default()).map_err(|e| {
+    let checked = train_config.clone().check()?;
+    train_on(&checked, &dataset, &run_dir, &RunOptions::default()).map_err(|e| {
         Error::invalid(
             "sweep point",
             point.label(),
@@ -472,7 +490,7 @@ fn run_point(config: &SweepConfig, out: &Path, point: &Point) -> Result<PointRes
     let records = read_equilibrium_csv(&run_dir.join("equilibrium.csv"))?;
     Ok(PointResult {
         family: family.name.clone(),
-        hidden_type: family.hidden_type.clone(),
+        hidden_type: family.hidden_type.to_string(),
         n,
         seed: point.seed,
         beta: config.beta,

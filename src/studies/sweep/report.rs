@@ -303,13 +303,13 @@ pub fn analyse_sweep(
         };
         families.push(FamilyReport {
             family: name.clone(),
-            hidden_type: family.hidden_type.clone(),
+            hidden_type: family.hidden_type.to_string(),
             analysis,
             analysis_error,
             collapse,
             collapse_bootstrap,
             collapse_note,
-            exact: exact_references(&family.hidden_type, &sizes)?,
+            exact: exact_references(&family.hidden_type.to_string(), &sizes)?,
             figures,
         });
     }

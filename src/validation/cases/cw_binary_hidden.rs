@@ -7,7 +7,9 @@ use crate::analytic::ising_hidden::{log_crossing, saturating_projection, IsingHi
 use crate::analytic::ode::{dopri5, Dopri5Options};
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
-use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::run::{
+    train_or_reuse, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
+};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::spectral::fit::finite_size_margin;
 use crate::stats::mean_and_standard_error;
@@ -153,25 +155,28 @@ pub(super) fn run_seed(
     let dataset = Dataset::from_matrix("curie-weiss", data, Encoding::Ising)?;
     let steps = (set.t_end / DT).round() as usize;
     let sigma0 = WEIGHT_STD_TIMES_SQRT_N / sq;
-    let config = TrainConfig {
-        dataset: format!("file:curie-weiss-n{n}-beta{BETA}-seed{seed}"),
-        visible_type: "ising".into(),
-        hidden_type: "ising".into(),
+    let toy = TrainConfig::toy_student(
+        format!("file:curie-weiss-n{n}-beta{BETA}-seed{seed}").parse()?,
+        HiddenType::Ising,
         hidden,
-        estimator: "pcd".into(),
-        batch_size: BATCH,
-        learning_rate: DT / n as f64,
-        epochs: steps.div_ceil(SAMPLES / BATCH),
+        sigma0,
         seed,
-        weight_std: sigma0,
-        visible_bias_init: "zero".into(),
-        train_biases: false,
-        precision: "f64".into(),
-        checkpoints_per_decade: 0,
-        spectrum_per_decade: set.saves_per_decade,
-        spectrum_vectors: hidden,
-        ..TrainConfig::default()
-    };
+    );
+    let config = TrainConfig {
+        estimator: Estimator::FISSORE_PCD,
+        optimiser: OptimiserConfig {
+            batch_size: BATCH,
+            learning_rate: DT / n as f64,
+            epochs: steps.div_ceil(SAMPLES / BATCH),
+            ..toy.optimiser
+        },
+        spectrum: SpectrumConfig {
+            per_decade: set.saves_per_decade,
+            vectors: hidden,
+        },
+        ..toy
+    }
+    .check()?;
     let run_dir = ctx
         .out_dir
         .join("runs")

@@ -7,7 +7,9 @@ use crate::analytic::ode::{dopri5, Dopri5Options};
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
 use crate::report::plots::{line_chart_scaled, Series};
-use crate::run::{train_on, RunOptions, TrainConfig};
+use crate::run::{
+    train_on, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
+};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::mean_and_standard_error;
 use crate::validation::{
@@ -22,8 +24,8 @@ struct Setting {
     id: &'static str,
     /// Visible units.
     n: usize,
-    /// `exact` or `pcd`.
-    estimator: &'static str,
+    /// [`Estimator::Exact`] or Fissore's PCD-5 with 100 chains.
+    estimator: Estimator,
     /// Teacher samples (the data term is their empirical correlation).
     samples: usize,
     /// Minibatch size (`samples`: full batch).
@@ -41,7 +43,7 @@ struct Setting {
 const EXACT: Setting = Setting {
     id: "cw-gaussian-exact-training",
     n: 16,
-    estimator: "exact",
+    estimator: Estimator::Exact,
     samples: 5_000,
     batch: 5_000,
     dt: 0.04,
@@ -104,25 +106,28 @@ fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let data = cw.sample(&xi, set.samples, Encoding::Ising, &mut rng)?;
         let dataset = Dataset::from_matrix("curie-weiss", data, Encoding::Ising)?;
-        let config = TrainConfig {
-            dataset: format!("file:curie-weiss-n{n}-beta{BETA}-seed{seed}"),
-            visible_type: "ising".into(),
-            hidden_type: "gaussian".into(),
-            hidden: 1,
-            estimator: set.estimator.into(),
-            batch_size: set.batch,
-            learning_rate: eta,
-            epochs,
+        let toy = TrainConfig::toy_student(
+            format!("file:curie-weiss-n{n}-beta{BETA}-seed{seed}").parse()?,
+            HiddenType::Gaussian,
+            1,
+            0.01 / (n as f64).sqrt(),
             seed,
-            weight_std: 0.01 / (n as f64).sqrt(),
-            visible_bias_init: "zero".into(),
-            train_biases: false,
-            precision: "f64".into(),
-            checkpoints_per_decade: 0,
-            spectrum_per_decade: 100,
-            spectrum_vectors: 1,
-            ..TrainConfig::default()
-        };
+        );
+        let config = TrainConfig {
+            estimator: set.estimator,
+            optimiser: OptimiserConfig {
+                batch_size: set.batch,
+                learning_rate: eta,
+                epochs,
+                ..toy.optimiser
+            },
+            spectrum: SpectrumConfig {
+                per_decade: 100,
+                vectors: 1,
+            },
+            ..toy
+        }
+        .check()?;
         let run_dir = ctx
             .out_dir
             .join("runs")
@@ -246,7 +251,7 @@ fn outcome(ctx: &ValidationContext, set: &Setting, studies: Vec<Study>) -> Resul
         &abs,
         &format!(
             "One Gaussian hidden unit on Curie–Weiss data (β = 1.5, {}): training vs ODE",
-            set.estimator
+            set.estimator.kind()
         ),
         "learning time t = N·η·updates",
         "|ξ·w|/√N",
@@ -298,7 +303,13 @@ fn outcome(ctx: &ValidationContext, set: &Setting, studies: Vec<Study>) -> Resul
              ≈ −gΔt/2), to t = {}. W is read from the run's spectrum records (100 per decade). \
              The ODE is the full N-vector flow with the exact population correlations, started \
              from the run's own w(0). Rates: slope of ln|ξ·w| on t ∈ [{}, {}].",
-            set.samples, set.estimator, set.batch, set.dt, set.t_end, WINDOW.0, WINDOW.1
+            set.samples,
+            set.estimator.kind(),
+            set.batch,
+            set.dt,
+            set.t_end,
+            WINDOW.0,
+            WINDOW.1
         ),
         figures: vec![rel],
         seed: Some(ctx.seed),
@@ -336,7 +347,7 @@ impl ValidationCase for CwGaussianExactTraining {
 const PCD: Setting = Setting {
     id: "cw-gaussian-pcd-training",
     n: 100,
-    estimator: "pcd",
+    estimator: Estimator::FISSORE_PCD,
     samples: 10_000,
     batch: 500,
     dt: 0.04,

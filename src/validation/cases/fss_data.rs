@@ -5,8 +5,12 @@
 
 use crate::data::Dataset;
 use crate::error::Result;
+use crate::rbm::init::VisibleBiasInit;
 use crate::report::plots::{line_chart_with_markers, Series};
-use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::run::{
+    train_or_reuse, CheckedConfig, DataConfig, EquilibriumConfig, HiddenType, ModelConfig,
+    OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig, VisibleType,
+};
 use crate::scaling::finite_size::{locate_peak, Abscissa, Curve, Observable, Peak};
 use crate::scaling::{read_equilibrium_csv, EquilibriumRecord};
 use crate::validation::{
@@ -160,35 +164,48 @@ impl ValidationCase for GenomeLearningTransition {
 }
 
 /// The training configuration: Fissore's PCD-5 settings plus equilibrium measurements.
-fn config(ctx: &ValidationContext, s: &DataSetting) -> TrainConfig {
-    TrainConfig {
-        dataset: s.dataset.into(),
-        data: ctx.data_root.clone(),
-        hidden: s.hidden,
-        epochs: s.epochs,
-        learning_rate: s.learning_rate,
-        seed: ctx.seed,
-        checkpoints_per_decade: 0,
-        spectrum_per_decade: 0,
-        equilibrium_per_decade: 10,
-        equilibrium_control_step: 0.05,
-        equilibrium_control_min: 0.25,
-        equilibrium_control_max: 4.0,
-        equilibrium_chains: 16,
-        equilibrium_sweeps: 2000,
-        equilibrium_max_sweeps: 8000,
-        ..if s.symmetric {
-            TrainConfig {
-                visible_type: "ising".into(),
-                hidden_type: "ising".into(),
-                visible_bias_init: "zero".into(),
-                train_biases: false,
-                ..TrainConfig::default()
-            }
-        } else {
-            TrainConfig::default()
+fn config(ctx: &ValidationContext, s: &DataSetting) -> Result<CheckedConfig> {
+    let d = TrainConfig::mnist_pcd(ctx.data_root.clone(), s.epochs, ctx.seed);
+    let model = if s.symmetric {
+        ModelConfig {
+            visible_type: VisibleType::Ising,
+            hidden_type: HiddenType::Ising,
+            visible_bias_init: VisibleBiasInit::Zero,
+            ..d.model
         }
+    } else {
+        d.model
+    };
+    TrainConfig {
+        data: DataConfig {
+            dataset: s.dataset.parse()?,
+            ..d.data
+        },
+        model: ModelConfig {
+            hidden: s.hidden,
+            ..model
+        },
+        optimiser: OptimiserConfig {
+            learning_rate: s.learning_rate,
+            train_biases: !s.symmetric,
+            ..d.optimiser
+        },
+        spectrum: SpectrumConfig {
+            per_decade: 0,
+            ..d.spectrum
+        },
+        equilibrium: EquilibriumConfig {
+            per_decade: 10,
+            control_step: 0.05,
+            control_min: 0.25,
+            control_max: 4.0,
+            chains: 16,
+            sweeps: 2000,
+            max_sweeps: 8000,
+        },
+        ..d
     }
+    .check()
 }
 
 /// First update where g reaches 1, interpolated linearly in (ln step, ln g).
@@ -257,7 +274,7 @@ fn peak_over_time(records: &[EquilibriumRecord], obs: Observable) -> Result<Peak
 
 #[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
-    let c = config(ctx, s);
+    let c = config(ctx, s)?;
     let (threshold, g_text, spin_text, bias_text) = if s.symmetric {
         ("σ₁ = 1", "σ₁²", "v", "zero biases, not trained")
     } else {

@@ -17,7 +17,10 @@
 
 use crate::data::{Dataset, DatasetChoice, Encoding};
 use crate::error::Result;
-use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::run::{
+    train_or_reuse, CheckedConfig, DataConfig, ModelConfig, OptimiserConfig, RunOptions,
+    SpectrumConfig, TrainConfig,
+};
 use crate::studies::integrate::compare::{
     compare_linear_svd, comparison_figure, gap_figure, LinearSvdComparison, OUTLIER_FACTOR,
 };
@@ -110,7 +113,7 @@ fn judge(c: &LinearSvdComparison, judged_modes: usize) -> Judged {
 fn study(
     ctx: &ValidationContext,
     id: &'static str,
-    config: &TrainConfig,
+    config: &CheckedConfig,
     dataset: &Dataset,
     judged_modes: usize,
     setup: &str,
@@ -220,7 +223,7 @@ fn study(
              Marchenko–Pastur edge. Data variances (top eigenvalues of C): {}.\n\n\
              | step | t | epoch | σ₁ train / linear | σ₂ | σ₃ | bulk edge |\n|---|---|---|---|---|---|---|\n{}",
             if reused { "reused" } else { "trained now" },
-            config.spectrum_per_decade,
+            config.spectrum.per_decade,
             c.w0_mismatch.max(0.0),
             c.initial_edge,
             c.data_variances
@@ -280,17 +283,27 @@ impl ValidationCase for LinearSvdOdePlanted {
         let spelling =
             format!("planted:{PLANTED_VISIBLE}:{PLANTED_SAMPLES}:{seed}:{PLANTED_STRENGTHS}");
         let (_, dataset) = DatasetChoice::from_str(&spelling)?.planted(Encoding::Binary)?;
+        let d = TrainConfig::mnist_pcd(None, PLANTED_EPOCHS, seed);
         let config = TrainConfig {
-            dataset: spelling.clone(),
-            hidden: PLANTED_HIDDEN,
-            learning_rate: PLANTED_LEARNING_RATE,
-            epochs: PLANTED_EPOCHS,
-            seed,
-            checkpoints_per_decade: 0,
-            spectrum_per_decade: SAVES_PER_DECADE,
-            spectrum_vectors: 3,
-            ..TrainConfig::default()
-        };
+            data: DataConfig {
+                dataset: DatasetChoice::from_str(&spelling)?,
+                ..d.data
+            },
+            model: ModelConfig {
+                hidden: PLANTED_HIDDEN,
+                ..d.model
+            },
+            optimiser: OptimiserConfig {
+                learning_rate: PLANTED_LEARNING_RATE,
+                ..d.optimiser
+            },
+            spectrum: SpectrumConfig {
+                per_decade: SAVES_PER_DECADE,
+                vectors: 3,
+            },
+            ..d
+        }
+        .check()?;
         let setup = format!(
             "Data `{spelling}` (three planted modes, as in `planted-modes-learnt`). RBM \
              {PLANTED_VISIBLE}×{PLANTED_HIDDEN}, PCD-5, 100 chains, batch 100, η = \
@@ -333,14 +346,13 @@ impl ValidationCase for LinearSvdOdeMnist {
             Err(skipped) => return Ok(*skipped),
         };
         let config = TrainConfig {
-            data: Some(root),
-            epochs: MNIST_EPOCHS,
-            seed: ctx.seed,
-            checkpoints_per_decade: 0,
-            spectrum_per_decade: MNIST_SAVES_PER_DECADE,
-            spectrum_vectors: 5,
-            ..TrainConfig::default()
-        };
+            spectrum: SpectrumConfig {
+                per_decade: MNIST_SAVES_PER_DECADE,
+                vectors: 5,
+            },
+            ..TrainConfig::mnist_pcd(Some(root), MNIST_EPOCHS, ctx.seed)
+        }
+        .check()?;
         let dataset = config.load_dataset()?;
         let setup = format!(
             "MNIST training set (60 000 images binarised at ½). RBM 784×500, PCD-5, 100 chains, \

@@ -1,10 +1,12 @@
 //! PCD against EMF (TAP2) training on MNIST at Fissore's settings (Fissore 2017 §I, Fig. 2).
 
 use super::mnist_samples::{median, nearest_hamming};
+use crate::data::DatasetChoice;
 use crate::error::Result;
+use crate::mean_field::Order;
 use crate::rbm::AnyRbm;
 use crate::report::plots::{image_grid, line_chart_scaled, Series};
-use crate::run::{train_or_reuse, RunOptions, RunSummary, TrainConfig};
+use crate::run::{train_or_reuse, DataConfig, Estimator, RunOptions, RunSummary, TrainConfig};
 use crate::sampling::{run_chains, ChainState};
 use crate::units::sigmoid;
 use crate::validation::{
@@ -114,18 +116,17 @@ impl ValidationCase for MnistPcdVersusEmf {
             Err(skipped) => return Ok(*skipped),
         };
         let seed = ctx.seed;
-        let pcd_cfg = TrainConfig {
-            data: Some(root.clone()),
-            epochs: EPOCHS,
-            seed,
-            checkpoints_per_decade: 0,
-            ..TrainConfig::default()
-        };
+        let pcd_cfg = TrainConfig::mnist_pcd(Some(root.clone()), EPOCHS, seed).check()?;
         let emf_cfg = TrainConfig {
-            estimator: "emf".into(),
-            emf_order: "tap2".into(),
-            ..pcd_cfg.clone()
-        };
+            estimator: Estimator::Emf {
+                order: Order::Tap2,
+                iterations: 3,
+                damping: 0.5,
+                chains: 100,
+            },
+            ..pcd_cfg.config().clone()
+        }
+        .check()?;
         let train_set = pcd_cfg.load_dataset()?;
         let options = RunOptions {
             progress: ctx.progress,
@@ -142,7 +143,8 @@ impl ValidationCase for MnistPcdVersusEmf {
                 .collect()
         };
         let (t_pcd, t_emf) = (t_eff(&pcd), t_eff(&emf));
-        let t_init = 1.0 / (pcd_cfg.weight_std * pcd_cfg.weight_std);
+        let w_std = pcd_cfg.model.weight_std;
+        let t_init = 1.0 / (w_std * w_std);
         // relative change of T_eff from epoch SETTLED_AFTER to the end, and the power-law
         // exponent of the decay over the second half of the run
         let late_change = |t: &[f64]| match (t.get(SETTLED_AFTER - 1), t.last()) {
@@ -161,9 +163,8 @@ impl ValidationCase for MnistPcdVersusEmf {
         // weights: histograms before (the initial Gaussian) and after
         let w_init: Vec<f64> = {
             use rand_distr::{Distribution, Normal};
-            let normal = Normal::new(0.0, pcd_cfg.weight_std).map_err(|e| {
-                crate::Error::invalid("weight_std", pcd_cfg.weight_std, e.to_string())
-            })?;
+            let normal = Normal::new(0.0, w_std)
+                .map_err(|e| crate::Error::invalid("model.weight_std", w_std, e.to_string()))?;
             let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
             (0..784 * 500).map(|_| normal.sample(&mut rng)).collect()
         };
@@ -256,9 +257,12 @@ impl ValidationCase for MnistPcdVersusEmf {
             diversity.push(mean_pairwise_hamming(&binary));
         }
         let test_cfg = TrainConfig {
-            dataset: "mnist-test".into(),
-            limit: Some(SAMPLES),
-            ..pcd_cfg.clone()
+            data: DataConfig {
+                dataset: DatasetChoice::MnistTest { digits: None },
+                limit: Some(SAMPLES),
+                ..pcd_cfg.data.clone()
+            },
+            ..pcd_cfg.config().clone()
         };
         let test_diversity = mean_pairwise_hamming(&test_cfg.load_dataset()?.samples);
         let rows: String = (0..EPOCHS.min(t_pcd.len()).min(t_emf.len()))

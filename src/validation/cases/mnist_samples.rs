@@ -1,9 +1,10 @@
 //! An MNIST PCD run (Fissore 2017 settings) gives digit-like samples.
 
+use crate::data::DatasetChoice;
 use crate::error::Result;
 use crate::linalg::{matmul, Op};
 use crate::report::plots::{image_grid, line_chart, Series};
-use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::run::{train_or_reuse, CheckpointConfig, DataConfig, RunOptions, TrainConfig};
 use crate::sampling::{run_chains, ChainState};
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
@@ -68,12 +69,10 @@ impl ValidationCase for MnistPcdSamples {
         };
         let seed = ctx.seed;
         let config = TrainConfig {
-            data: Some(root.clone()),
-            epochs: 10,
-            seed,
-            checkpoints_per_decade: 5,
-            ..TrainConfig::default()
-        };
+            checkpoints: CheckpointConfig { per_decade: 5 },
+            ..TrainConfig::mnist_pcd(Some(root.clone()), 10, seed)
+        }
+        .check()?;
         let run_dir = ctx.out_dir.join("runs").join("mnist-pcd");
         // One load serves training and the nearest-neighbour reference set.
         let train_set = config.load_dataset()?;
@@ -105,9 +104,12 @@ impl ValidationCase for MnistPcdSamples {
             .rows(0, REFERENCE.min(train_set.samples.nrows()))
             .clone_owned();
         let test_cfg = TrainConfig {
-            dataset: "mnist-test".into(),
-            limit: Some(SAMPLES),
-            ..config.clone()
+            data: DataConfig {
+                dataset: DatasetChoice::MnistTest { digits: None },
+                limit: Some(SAMPLES),
+                ..config.data.clone()
+            },
+            ..config.config().clone()
         };
         let test = test_cfg.load_dataset()?.samples;
         // Independent pixels with the training marginals.
@@ -156,7 +158,7 @@ impl ValidationCase for MnistPcdSamples {
                  (E[v|h] ≥ 0.5) to its nearest neighbour among the first {REFERENCE} training images, against \
                  {SAMPLES} real test digits and {SAMPLES} draws of independent pixels with the training marginals. \
                  Look at the grid: the numbers only say the samples are closer to digits than to noise.",
-                config.epochs,
+                config.optimiser.epochs,
                 summary.n_samples,
                 run_dir.display(),
                 seconds.iter().map(|s| (s * 10.0).round() / 10.0).collect::<Vec<_>>()

@@ -4,7 +4,8 @@
 
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::rbm::init::VisibleBiasInit;
+use crate::run::{train_or_reuse, ModelConfig, RunOptions, SpectrumConfig, TrainConfig};
 use crate::studies::spectrum::{spectrum_report, SpectrumOptions, SpectrumSummary};
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
@@ -37,15 +38,24 @@ fn analysed_run(ctx: &ValidationContext, zero_bias: bool) -> Result<Analysed> {
         Ok(root) => root,
         Err(skipped) => return Ok(Err(skipped)),
     };
+    let epochs = if zero_bias { ZERO_BIAS_EPOCHS } else { EPOCHS };
+    let mnist = TrainConfig::mnist_pcd(Some(root), epochs, ctx.seed);
     let config = TrainConfig {
-        data: Some(root),
-        epochs: if zero_bias { ZERO_BIAS_EPOCHS } else { EPOCHS },
-        seed: ctx.seed,
-        checkpoints_per_decade: 0,
-        spectrum_per_decade: SAVES_PER_DECADE,
-        visible_bias_init: if zero_bias { "zero" } else { "data" }.into(),
-        ..TrainConfig::default()
-    };
+        spectrum: SpectrumConfig {
+            per_decade: SAVES_PER_DECADE,
+            ..mnist.spectrum
+        },
+        model: ModelConfig {
+            visible_bias_init: if zero_bias {
+                VisibleBiasInit::Zero
+            } else {
+                mnist.model.visible_bias_init
+            },
+            ..mnist.model
+        },
+        ..mnist
+    }
+    .check()?;
     let name = if zero_bias {
         format!("mnist-pcd-{ZERO_BIAS_EPOCHS}-zero-bias")
     } else {
@@ -67,9 +77,9 @@ fn analysed_run(ctx: &ValidationContext, zero_bias: bool) -> Result<Analysed> {
             .strip_prefix(&ctx.out_dir)
             .unwrap_or(&run_dir)
             .display(),
-        config.epochs,
+        config.optimiser.epochs,
         ctx.seed,
-        config.visible_bias_init,
+        if zero_bias { "zero" } else { "data" },
         if reused {
             "reused from an earlier validation run"
         } else {

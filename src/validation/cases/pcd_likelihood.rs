@@ -1,11 +1,16 @@
 //! PCD raises the exact log-likelihood of a small model's training set.
 
 use super::{exact_visible_samples, random_model};
+use crate::data::DatasetChoice;
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::likelihood::exact_log_likelihood;
+use crate::rbm::init::VisibleBiasInit;
 use crate::report::plots::{line_chart, Series};
-use crate::run::{train_on, RunOptions, TrainConfig};
+use crate::run::{
+    train_on, CheckpointConfig, DataConfig, Estimator, ModelConfig, OptimiserConfig, Precision,
+    RunOptions, TrainConfig,
+};
 use crate::units::Binary;
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
@@ -40,21 +45,34 @@ impl ValidationCase for PcdRaisesLikelihood {
         let samples = exact_visible_samples(&teacher, 1000, &mut rng)?;
         let l_teacher = exact_log_likelihood(&teacher, samples.as_view())?;
         let dataset = Dataset::from_matrix("teacher-10x6", samples, Encoding::Binary)?;
+        let d = TrainConfig::default();
         let base = TrainConfig {
-            dataset: "file:synthetic".into(),
-            hidden: 6,
-            gibbs_steps: 5,
-            chains: 20,
-            batch_size: 20,
-            learning_rate: 0.05,
-            epochs: 30,
             seed,
-            weight_std: 0.01,
-            visible_bias_init: "zero".into(),
-            precision: "f64".into(),
-            checkpoints_per_decade: 0,
-            ..TrainConfig::default()
-        };
+            precision: Precision::F64,
+            data: DataConfig {
+                dataset: DatasetChoice::File("synthetic".into()),
+                ..d.data
+            },
+            model: ModelConfig {
+                hidden: 6,
+                weight_std: 0.01,
+                visible_bias_init: VisibleBiasInit::Zero,
+                ..d.model
+            },
+            estimator: Estimator::Pcd {
+                gibbs_steps: 5,
+                chains: 20,
+            },
+            optimiser: OptimiserConfig {
+                batch_size: 20,
+                learning_rate: 0.05,
+                epochs: 30,
+                ..d.optimiser
+            },
+            checkpoints: CheckpointConfig { per_decade: 0 },
+            ..d
+        }
+        .check()?;
         let tmp = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
         let pcd = train_on(
             &base,
@@ -63,9 +81,10 @@ impl ValidationCase for PcdRaisesLikelihood {
             &RunOptions::default(),
         )?;
         let exact_cfg = TrainConfig {
-            estimator: "exact".into(),
-            ..base.clone()
-        };
+            estimator: Estimator::Exact,
+            ..base.config().clone()
+        }
+        .check()?;
         let exact = train_on(
             &exact_cfg,
             &dataset,
@@ -114,7 +133,7 @@ impl ValidationCase for PcdRaisesLikelihood {
                 },
                 Series {
                     name: "teacher".into(),
-                    points: vec![(0.0, l_teacher), (base.epochs as f64, l_teacher)],
+                    points: vec![(0.0, l_teacher), (base.optimiser.epochs as f64, l_teacher)],
                 },
             ],
             false,
@@ -122,7 +141,7 @@ impl ValidationCase for PcdRaisesLikelihood {
         let ok = l_pcd > l0 && fraction >= GAP_FRACTION;
         Ok(CaseOutcome {
             theory: format!("L rises from {l0:.4}; closes >= {GAP_FRACTION} of the gap to the teacher's {l_teacher:.4}"),
-            measured: format!("L = {l_pcd:.4} after {} epochs ({:.0}% of the gap)", base.epochs, 100.0 * fraction),
+            measured: format!("L = {l_pcd:.4} after {} epochs ({:.0}% of the gap)", base.optimiser.epochs, 100.0 * fraction),
             tolerance: Tolerance::Criterion(format!("L_final > L_0 and gap fraction >= {GAP_FRACTION}")),
             verdict: Verdict::from_bool(ok),
             details: format!(
@@ -130,7 +149,7 @@ impl ValidationCase for PcdRaisesLikelihood {
                  Student: weights N(0, 0.01²), zero biases; PCD-5 with 20 persistent chains, batch 20, \
                  learning rate 0.05, {} epochs, f64. Reference: the same run with the exact gradient \
                  (final L = {l_exact:.4}). The exact L is computed by enumeration after every epoch.",
-                base.epochs
+                base.optimiser.epochs
             ),
             figures: vec![rel],
             seed: Some(seed),

@@ -5,7 +5,10 @@
 use crate::data::{DatasetChoice, Encoding};
 use crate::error::Result;
 use crate::report::plots::{line_chart_scaled, Series};
-use crate::run::{train_or_reuse, RunOptions, TrainConfig};
+use crate::run::{
+    train_or_reuse, DataConfig, ModelConfig, OptimiserConfig, RunOptions, SpectrumConfig,
+    TrainConfig,
+};
 use crate::spectral::dynamics::{RunSpectrum, SAME_MODE_OVERLAP};
 use crate::spectral::overlap_matrix;
 use crate::studies::spectrum::{spectrum_report, SpectrumOptions};
@@ -53,16 +56,27 @@ impl ValidationCase for PlantedModesLearnt {
         let spelling = format!("planted:{N_VISIBLE}:{SAMPLES}:{seed}:{STRENGTHS}");
         let choice = DatasetChoice::from_str(&spelling)?;
         let (modes, dataset) = choice.planted(Encoding::Binary)?;
+        let d = TrainConfig::mnist_pcd(None, EPOCHS, seed);
         let config = TrainConfig {
-            dataset: spelling.clone(),
-            hidden: N_HIDDEN,
-            learning_rate: LEARNING_RATE,
-            epochs: EPOCHS,
-            seed,
-            checkpoints_per_decade: 0,
-            spectrum_per_decade: 20,
-            ..TrainConfig::default()
-        };
+            data: DataConfig {
+                dataset: choice.clone(),
+                ..d.data
+            },
+            model: ModelConfig {
+                hidden: N_HIDDEN,
+                ..d.model
+            },
+            optimiser: OptimiserConfig {
+                learning_rate: LEARNING_RATE,
+                ..d.optimiser
+            },
+            spectrum: SpectrumConfig {
+                per_decade: 20,
+                ..d.spectrum
+            },
+            ..d
+        }
+        .check()?;
         let run_dir = ctx.out_dir.join("runs").join("planted-modes");
         let options = RunOptions {
             progress: ctx.progress,

@@ -11,7 +11,9 @@ use crate::analytic::two_patterns_student::{
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
 use crate::report::plots::{line_chart_with_markers, Series};
-use crate::run::{train_on, RunOptions, TrainConfig};
+use crate::run::{
+    train_on, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
+};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::{least_squares_slope, mean_and_standard_error};
 use crate::validation::{
@@ -54,12 +56,11 @@ const W_STD: f64 = 0.01;
 struct Setting {
     hidden: StudentHidden,
     n: usize,
-    estimator: &'static str,
+    /// The exact gradient, or PCD-5 with its chains.
+    estimator: Estimator,
     /// Teacher samples before the symmetrisation (×4, see `symmetrised`).
     samples: usize,
     batch: usize,
-    /// PCD chains (unused by the exact estimator).
-    chains: usize,
     /// Learning time per update $\Delta t = N\eta$.
     dt: f64,
     t_end: f64,
@@ -84,10 +85,9 @@ const ISING_QUICK: Setting = Setting {
 const ISING: Setting = Setting {
     hidden: StudentHidden::Ising,
     n: 100,
-    estimator: "exact",
+    estimator: Estimator::Exact,
     samples: 10_000,
     batch: 1_000,
-    chains: 1,
     dt: 0.04,
     t_end: 150.0,
 };
@@ -96,10 +96,12 @@ const ISING: Setting = Setting {
 const GAUSSIAN: Setting = Setting {
     hidden: StudentHidden::Gaussian,
     n: 100,
-    estimator: "pcd",
+    estimator: Estimator::Pcd {
+        gibbs_steps: 5,
+        chains: 1_000,
+    },
     samples: 10_000,
     batch: 1_000,
-    chains: 1_000,
     dt: 0.04,
     t_end: 150.0,
 };
@@ -187,8 +189,8 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
     let per_epoch = (4 * set.samples / set.batch).max(1);
     let epochs = steps.div_ceil(per_epoch);
     let hidden_type = match set.hidden {
-        StudentHidden::Gaussian => "gaussian",
-        StudentHidden::Ising => "ising",
+        StudentHidden::Gaussian => HiddenType::Gaussian,
+        StudentHidden::Ising => HiddenType::Ising,
     };
     let (mut rows, mut series, mut markers) = (Vec::new(), Vec::new(), Vec::new());
     for s in 0..SEEDS {
@@ -196,27 +198,28 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let x = teacher.sample(set.samples, Encoding::Ising, &mut rng)?;
         let dataset = Dataset::from_matrix("two-patterns", symmetrised(&x, n1), Encoding::Ising)?;
-        let config = TrainConfig {
-            dataset: format!("file:two-patterns-n{n}-beta{BETA}-kappa{KAPPA}-seed{seed}"),
-            visible_type: "ising".into(),
-            hidden_type: hidden_type.into(),
-            hidden: 2,
-            estimator: set.estimator.into(),
-            gibbs_steps: 5,
-            chains: set.chains,
-            batch_size: set.batch,
-            learning_rate: eta,
-            epochs,
+        let toy = TrainConfig::toy_student(
+            format!("file:two-patterns-n{n}-beta{BETA}-kappa{KAPPA}-seed{seed}").parse()?,
+            hidden_type,
+            2,
+            W_STD / (n as f64).sqrt(),
             seed,
-            weight_std: W_STD / (n as f64).sqrt(),
-            visible_bias_init: "zero".into(),
-            train_biases: false,
-            precision: "f64".into(),
-            checkpoints_per_decade: 0,
-            spectrum_per_decade: 100,
-            spectrum_vectors: 2,
-            ..TrainConfig::default()
-        };
+        );
+        let config = TrainConfig {
+            estimator: set.estimator,
+            optimiser: OptimiserConfig {
+                batch_size: set.batch,
+                learning_rate: eta,
+                epochs,
+                ..toy.optimiser
+            },
+            spectrum: SpectrumConfig {
+                per_decade: 100,
+                vectors: 2,
+            },
+            ..toy
+        }
+        .check()?;
         let run_dir = ctx.out_dir.join("runs").join(format!("{tag}-{s}"));
         train_on(&config, &dataset, &run_dir, &RunOptions::default())?;
         // ‖η̂ᵏᵀW‖ = ‖η̂ᵏᵀ L Σ‖ from the saved singular values and left vectors
@@ -388,7 +391,7 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
         summary: format!(
             "{} hidden (N = {n}, {}): {}; η¹ before η² in every seed: {order_ok}",
             set.label(),
-            set.estimator,
+            set.estimator.kind(),
             text.join("; ")
         ),
         ok,
@@ -416,7 +419,7 @@ fn outcome(
                  (lines) vs flow (▲)",
                 set.label(),
                 set.n,
-                set.estimator
+                set.estimator.kind()
             ),
             "learning time t = N·η·updates",
             "‖η̂_k·W‖ over both hidden units (W = w/√N; orders at 1)",
@@ -440,7 +443,7 @@ fn outcome(
             format!(
                 "{} hidden units by {} (to t = {})",
                 set.label(),
-                if set.estimator == "pcd" {
+                if matches!(set.estimator, Estimator::Pcd { .. }) {
                     "PCD-5 with 1000 chains"
                 } else {
                     "the exact gradient (4 hidden configurations)"
