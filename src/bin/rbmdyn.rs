@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rbmdyn::error::{Error, Result};
 use rbmdyn::io::{load_model, write_atomic};
 use rbmdyn::likelihood::LogZMethod;
-use rbmdyn::run::{train, RunOptions, TrainConfig};
+use rbmdyn::run::{train, RunDir, RunOptions, TrainConfig};
 use rbmdyn::sampling::{run_chains, ChainState};
 use rbmdyn::units::UnitKind;
 use rbmdyn::validation::{self, Level, ValidationContext};
@@ -421,7 +421,7 @@ fn main() -> ExitCode {
 fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
     let config_file = match (&a.config, a.resume, &a.out) {
         (Some(path), _, _) => Some(path.clone()),
-        (None, true, Some(out)) => Some(out.join("config.toml")),
+        (None, true, Some(out)) => Some(RunDir::new(out).config_toml()),
         (None, true, None) => {
             return Err(Error::invalid("--resume", "", "needs --out RUN_DIR"));
         }
@@ -489,7 +489,7 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
             .collect();
         PathBuf::from("runs").join(format!("{name}-{}-h{}-s{}", c.estimator, c.hidden, c.seed))
     });
-    if !a.resume && out.join("checkpoint.npz").exists() {
+    if !a.resume && RunDir::new(&out).checkpoint().exists() {
         return Err(Error::invalid(
             "--out",
             out.display(),
@@ -510,7 +510,7 @@ fn cmd_train(a: TrainArgs) -> Result<ExitCode> {
             "done: {} epochs, reconstruction error {:.5}; model in {}",
             last.epoch,
             last.reconstruction_error,
-            out.join("model.npz").display()
+            RunDir::new(&out).model().display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -25,6 +25,7 @@ pub mod model;
 pub mod npy;
 mod npy_decode;
 pub mod npz;
+pub mod table;
 
 pub use model::{load_model, load_model_as, save_model};
 pub use npy::{read_npy, write_npy, MemoryOrder, NpyArray, NpyData};

@@ -297,7 +297,8 @@ struct CwRun {
 
 impl CwRun {
     fn load(dir: &Path, n: Option<usize>) -> Result<Self> {
-        let config_path = dir.join("config.toml");
+        let files = crate::run::RunDir::new(dir);
+        let config_path = files.config_toml();
         if !config_path.exists() {
             return Err(Error::invalid(
                 "--compare",
@@ -305,7 +306,7 @@ impl CwRun {
                 "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
             ));
         }
-        let config = crate::run::TrainConfig::from_toml_file(&config_path)?;
+        let config = files.read_config()?;
         if config.hidden != 1 || config.hidden_type != "gaussian" {
             return Err(Error::invalid(
                 "--compare",
@@ -316,7 +317,7 @@ impl CwRun {
                 ),
             ));
         }
-        let run = crate::spectral::dynamics::RunSpectrum::load(dir)?;
+        let run = files.spectrum()?;
         let nv = run.shape.0;
         if let Some(n) = n.filter(|&n| n != nv) {
             return Err(Error::invalid(

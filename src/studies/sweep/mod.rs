@@ -29,7 +29,6 @@ use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
 use crate::run::{train_on, RunOptions, TrainConfig};
-use crate::scaling::observer::read_equilibrium_csv;
 use crate::scaling::EquilibriumRecord;
 use rand::SeedableRng;
 use rayon::prelude::*;
@@ -468,7 +467,7 @@ fn run_point(config: &SweepConfig, out: &Path, point: &Point) -> Result<PointRes
             format!("training failed: {e}"),
         )
     })?;
-    let records = read_equilibrium_csv(&run_dir.join("equilibrium.csv"))?;
+    let records = crate::run::RunDir::new(&run_dir).read_equilibrium()?;
     Ok(PointResult {
         family: family.name.clone(),
         hidden_type: family.hidden_type.clone(),
