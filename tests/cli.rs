@@ -185,6 +185,40 @@ fn spectrum_command_analyses_a_run_and_a_model_file() {
 }
 
 #[test]
+fn resume_reports_a_malformed_table_line_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.txt");
+    write_dataset(&data);
+    let spec = format!("file:{}", data.display());
+    let o = rbmdyn(&train_args(&spec, "part", "2"), dir.path());
+    assert!(o.status.success(), "{}", text(&o));
+    let run = rbmdyn::run::RunDir::new(dir.path().join("part"));
+    // the configuration is stored once, in config.toml, not in the checkpoints
+    let c = rbmdyn::run::load_checkpoint::<f32>(&run.checkpoint()).unwrap();
+    assert!(c.metadata.get("config").is_none(), "{}", c.metadata);
+    let metrics = std::fs::read_to_string(run.metrics_csv()).unwrap();
+    let mut lines: Vec<String> = metrics.lines().map(String::from).collect();
+    assert_eq!(lines.len(), 3, "{metrics}");
+    // line 3 (epoch 2): a reconstruction error that is not a number
+    let mut fields: Vec<&str> = lines[2].split(',').collect();
+    fields[3] = "oops";
+    lines[2] = fields.join(",");
+    std::fs::write(run.metrics_csv(), lines.join("\n") + "\n").unwrap();
+    let o = rbmdyn(
+        &[
+            "train", "--out", "part", "--resume", "--epochs", "3", "--quiet",
+        ],
+        dir.path(),
+    );
+    assert!(!o.status.success());
+    let message = text(&o);
+    assert!(
+        message.contains("metrics.csv") && message.contains("line 3"),
+        "{message}"
+    );
+}
+
+#[test]
 fn emf_training_resumes_bit_identically() {
     // the persistent magnetisations travel in the checkpoint as the estimator's chains
     let dir = tempfile::tempdir().unwrap();

@@ -14,10 +14,10 @@ use rbmdyn::analytic::cw_scaling::OverlapMoments;
 use rbmdyn::data::{Dataset, Encoding};
 use rbmdyn::rbm::Rbm;
 use rbmdyn::run::{
-    train_on, EquilibriumConfig, Estimator, HiddenType, OptimiserConfig, RunOptions,
+    train_on, EquilibriumConfig, Estimator, HiddenType, OptimiserConfig, RunDir, RunOptions,
     SpectrumConfig, TrainConfig,
 };
-use rbmdyn::scaling::observer::{equilibrium_csv, EQUILIBRIUM_FILE};
+use rbmdyn::scaling::observer::equilibrium_csv;
 use rbmdyn::scaling::{
     exact_equilibrium, measure_equilibrium, measure_or_enumerate, read_equilibrium_csv,
     EquilibriumRecord, EquilibriumSettings, TopMode,
@@ -314,7 +314,7 @@ fn observer_run(dir: &std::path::Path) -> (TrainConfig, Vec<EquilibriumRecord>, 
     .unwrap();
     train_on(&config, &dataset, dir, &RunOptions::default()).unwrap();
     let config = config.into_inner();
-    let path = dir.join(EQUILIBRIUM_FILE);
+    let path = RunDir::new(dir).equilibrium_csv();
     let text = std::fs::read_to_string(&path).unwrap();
     (config, read_equilibrium_csv(&path).unwrap(), text)
 }
@@ -481,7 +481,7 @@ fn cli_flags_write_the_table_and_resume_keeps_earlier_rows() {
     .iter()
     .map(|a| a.to_string())
     .collect());
-    let read = |run: &str| read_equilibrium_csv(&dir.path().join(run).join(EQUILIBRIUM_FILE));
+    let read = |run: &str| RunDir::new(dir.path().join(run)).read_equilibrium();
     let (full, part) = (read("full").unwrap(), read("part").unwrap());
     let half = 2 * 200 / 20;
     eprintln!(

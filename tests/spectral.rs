@@ -135,7 +135,8 @@ fn synthetic_run(
         v.normalize()
     };
     let modes: Vec<(DVector<f64>, DVector<f64>)> = (0..3).map(|_| (unit(nv), unit(nh))).collect();
-    let mut tracker = SpectrumTracker::new(dir, Cadence::Never, 10);
+    let files = rbmdyn::run::RunDir::new(dir).spectrum_files();
+    let mut tracker = SpectrumTracker::new(files.clone(), Cadence::Never, 10);
     for t in 0..=steps {
         let mut w = noise.clone();
         for (a, (u, v)) in modes.iter().enumerate() {
@@ -145,7 +146,7 @@ fn synthetic_run(
         // one "epoch" per step, so epochs are steps
         tracker.record(&rbm, t, t as usize).unwrap();
     }
-    rbmdyn::spectral::dynamics::RunSpectrum::load(dir).unwrap()
+    rbmdyn::spectral::dynamics::RunSpectrum::load(&files).unwrap()
 }
 
 #[test]

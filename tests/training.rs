@@ -533,6 +533,16 @@ fn training_run_writes_likelihood_csv() {
             m.log_likelihood
         );
     }
+    // the summary's metrics are the in-process records, and the tables read back bit for bit
+    let run = rbmdyn::run::RunDir::new(dir.path());
+    assert_eq!(run.read_metrics().unwrap(), summary.metrics);
+    assert_eq!(summary.metrics.len(), 3);
+    let likelihood = run.read_likelihood().unwrap();
+    assert_eq!(likelihood.len(), 3);
+    assert_eq!(
+        likelihood[2].train.to_string(),
+        rows[2].split(',').nth(5).unwrap()
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use rbmdyn::error::{Error, Result};
 use rbmdyn::io::{load_model, write_atomic};
 use rbmdyn::likelihood::LogZMethod;
 use rbmdyn::run::config::name_flags;
-use rbmdyn::run::{train, RunOptions, TrainConfig};
+use rbmdyn::run::{train, RunDir, RunOptions, TrainConfig};
 use rbmdyn::sampling::{run_chains, ChainState};
 use rbmdyn::units::UnitKind;
 use rbmdyn::validation::{self, Level, ValidationContext};
@@ -326,7 +326,7 @@ fn main() -> ExitCode {
 fn cmd_train(a: TrainArgs, m: &ArgMatches) -> Result<ExitCode> {
     let config_file = match (&a.config, a.resume, &a.out) {
         (Some(path), _, _) => Some(path.clone()),
-        (None, true, Some(out)) => Some(out.join("config.toml")),
+        (None, true, Some(out)) => Some(RunDir::new(out).config_toml()),
         (None, true, None) => {
             return Err(Error::invalid("--resume", "", "needs --out RUN_DIR"));
         }
@@ -362,7 +362,7 @@ fn cmd_train(a: TrainArgs, m: &ArgMatches) -> Result<ExitCode> {
             c.seed
         ))
     });
-    if !a.resume && out.join("checkpoint.npz").exists() {
+    if !a.resume && RunDir::new(&out).checkpoint().exists() {
         return Err(Error::invalid(
             "--out",
             out.display(),
@@ -383,7 +383,7 @@ fn cmd_train(a: TrainArgs, m: &ArgMatches) -> Result<ExitCode> {
             "done: {} epochs, reconstruction error {:.5}; model in {}",
             last.epoch,
             last.reconstruction_error,
-            out.join("model.npz").display()
+            RunDir::new(&out).model().display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -23,6 +23,7 @@
 pub mod model;
 pub mod npy;
 pub mod npz;
+pub mod table;
 
 pub use model::{load_model, load_model_as, save_model};
 pub use npy::{read_npy, write_npy, MemoryOrder, NpyArray, NpyData};

@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::time::Instant;
 
 /// How to estimate $\ln Z$.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum LogZMethod {
     /// Enumeration of the smaller discrete layer (≤ 24 units).

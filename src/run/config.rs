@@ -1269,7 +1269,7 @@ impl CheckedConfig {
             return Ok(None);
         }
         let observer = EquilibriumObserver::new(
-            run_dir,
+            super::RunDir::new(run_dir).equilibrium_csv(),
             e.per_decade,
             self.equilibrium.clone(),
             self.config.seed,

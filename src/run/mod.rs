@@ -2,19 +2,20 @@
 //! a run directory. Shared by `rbmdyn train` and the validation cases.
 //!
 //! # Run directory
-//! * `config.toml`: the full configuration (defaults filled in);
-//! * `metrics.csv`: one line per epoch ([`EpochMetrics`]);
-//! * `checkpoints/step-*.npz`, `checkpoint.npz`, `model.npz`: see [`CheckpointWriter`];
-//! * `spectrum/`: the SVD of W at log-spaced steps, see [`SpectrumTracker`];
-//! * `equilibrium.csv`: equilibrium χ, χ^c, τ of the frozen model along its top mode, see
-//!   [`crate::scaling::EquilibriumObserver`].
+//! Its files are named by [`RunDir`] only (list there): `config.toml`, the tables
+//! `metrics.csv` ([`EpochMetrics`]), `likelihood.csv`, `equilibrium.csv`, `spectrum/` (see
+//! [`SpectrumTracker`]), and the checkpoints and final model (see [`CheckpointWriter`]).
 //!
 //! A run is reproducible from (configuration, seed, data); `resume` continues from
-//! `checkpoint.npz` and gives parameters bit-identical to an uninterrupted run.
+//! `checkpoint.npz` and gives parameters bit-identical to an uninterrupted run. On resume the
+//! configuration is checked against `config.toml` (or, for a run directory without one, the
+//! copy older checkpoints carry in their metadata), and every table drops its rows of steps
+//! after the checkpoint's and is rewritten ([`crate::io::table::resume_table`]).
 
 pub mod checkpoint;
 pub mod checkpoint_writer;
 pub mod config;
+pub mod dir;
 
 pub use checkpoint::{load_checkpoint, save_checkpoint, Checkpoint};
 pub use checkpoint_writer::CheckpointWriter;
@@ -23,9 +24,11 @@ pub use config::{
     EstimatorKind, HiddenType, LikelihoodConfig, ModelConfig, OptimiserConfig, Precision,
     SpectrumConfig, TrainConfig, VisibleType,
 };
+pub use dir::RunDir;
 
 use crate::data::{self, Dataset, DatasetChoice, Encoding};
 use crate::error::{Error, Result};
+use crate::io::table::resume_table;
 use crate::io::write_atomic;
 use crate::linalg::Float;
 use crate::rbm::init::{initialise, WeightInit};
@@ -33,8 +36,8 @@ use crate::rbm::AnyRbm;
 use crate::sampling::ChainState;
 use crate::training::{
     train_rng, Cadence, ContrastiveDivergence, EpochMetrics, ExactGradient, GradientEstimator,
-    LogSink, MetricsMonitor, PersistentContrastiveDivergence, ProgressBarObserver, Sgd,
-    SpectrumTracker, Trainer, TrainerConfig,
+    LikelihoodRecord, LogSink, MetricsMonitor, PersistentContrastiveDivergence,
+    ProgressBarObserver, Sgd, SpectrumTracker, Trainer, TrainerConfig,
 };
 use crate::units::AnyUnit;
 use nalgebra::DMatrix;
@@ -124,16 +127,21 @@ fn train_typed<T: Float>(
     options: &RunOptions,
 ) -> Result<RunSummary> {
     let data: DMatrix<T> = dataset.samples.map(T::of);
-    let checkpoint_path = run_dir.join("checkpoint.npz");
+    let files = RunDir::new(run_dir);
     // A fresh run draws its initial weights (and below, its chains) from the run's generator;
     // a resumed run replaces that generator by the saved one.
     let mut rng = train_rng(config.seed);
     let (rbm, chains, resume_state, history) = if options.resume {
-        let c = load_checkpoint::<T>(&checkpoint_path)?;
-        let saved: Option<TrainConfig> = c
-            .metadata
-            .get("config")
-            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let c = load_checkpoint::<T>(&files.checkpoint())?;
+        // the run's config.toml; a directory without one may still hold an older checkpoint
+        // that carries the configuration as JSON in its metadata
+        let saved: Option<TrainConfig> = if files.config_toml().exists() {
+            Some(files.read_config()?)
+        } else {
+            c.metadata
+                .get("config")
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+        };
         if let Some(mut saved) = saved {
             // A resumed run may be extended: only the number of epochs may change.
             saved.optimiser.epochs = config.optimiser.epochs;
@@ -141,17 +149,16 @@ fn train_typed<T: Float>(
                 return Err(Error::invalid(
                     "--resume",
                     run_dir.display(),
-                    "the configuration differs from the one saved in checkpoint.npz; resume \
-                     with the run's own config.toml",
+                    "the configuration differs from the run's config.toml; resume with the \
+                     run's own config.toml",
                 ));
             }
         }
-        let history = std::fs::read_to_string(run_dir.join("metrics.csv"))
-            .map(|t| MetricsMonitor::parse_csv(&t))
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|m| m.epoch <= c.progress.epoch)
-            .collect();
+        let history = resume_table(
+            &files.metrics_csv(),
+            &EpochMetrics::COLUMNS,
+            c.progress.step,
+        )?;
         (
             c.rbm,
             c.chains,
@@ -162,9 +169,8 @@ fn train_typed<T: Float>(
         let rbm = initial_rbm::<T>(config, dataset, &mut rng)?;
         (rbm, None, None, Vec::new())
     };
-    write_atomic(&run_dir.join("config.toml"), config.to_toml().as_bytes())?;
+    write_atomic(&files.config_toml(), config.to_toml().as_bytes())?;
     let metadata = serde_json::json!({
-        "config": config.config(),
         "dataset": dataset.name,
         "n_samples": dataset.samples.nrows(),
         "rbmdyn_version": env!("CARGO_PKG_VERSION"),
@@ -291,12 +297,12 @@ pub fn train_or_reuse(
     run_dir: &Path,
     options: &RunOptions,
 ) -> Result<(RunSummary, bool)> {
-    let model_path = run_dir.join("model.npz");
-    let saved = TrainConfig::from_toml_file(&run_dir.join("config.toml")).ok();
+    let files = RunDir::new(run_dir);
+    let model_path = files.model();
+    let saved = TrainConfig::from_toml_file(&files.config_toml()).ok();
     if saved.as_ref() == Some(config.config()) && model_path.exists() {
-        let metrics = std::fs::read_to_string(run_dir.join("metrics.csv"))
-            .map(|t| MetricsMonitor::parse_csv(&t))
-            .unwrap_or_default();
+        // a table that cannot be read means the run is not reused (it is trained again)
+        let metrics = files.read_metrics().unwrap_or_default();
         if metrics.last().map(|m| m.epoch) == Some(config.optimiser.epochs) {
             let model = crate::io::load_model(&model_path)?;
             return Ok((
@@ -310,17 +316,19 @@ pub fn train_or_reuse(
             ));
         }
     }
-    if run_dir.join("checkpoint.npz").exists() {
+    if files.checkpoint().exists() {
         // an unfinished or different run: start afresh (its files are overwritten)
-        let _ = std::fs::remove_file(run_dir.join("checkpoint.npz"));
+        let _ = std::fs::remove_file(files.checkpoint());
     }
     Ok((train_on(config, dataset, run_dir, options)?, false))
 }
 
-/// The train/test log-likelihood observer of a run (`likelihood_every > 0`).
+/// The train/test log-likelihood observer of a run (`likelihood_every > 0`); `resumed_at`: the
+/// step of the checkpoint a resumed run continues from.
 fn likelihood_monitor<T: Float>(
     ctx: &RunContext<'_>,
     data: &DMatrix<T>,
+    resumed_at: Option<u64>,
 ) -> Result<crate::training::LikelihoodMonitor> {
     let c = ctx.config;
     let l = &c.likelihood;
@@ -341,7 +349,7 @@ fn likelihood_monitor<T: Float>(
         runs: l.runs,
         ..Default::default()
     };
-    let csv = ctx.run_dir.join("likelihood.csv");
+    let csv = RunDir::new(ctx.run_dir).likelihood_csv();
     let monitor = crate::training::LikelihoodMonitor::new(
         l.every,
         train,
@@ -350,12 +358,9 @@ fn likelihood_monitor<T: Float>(
         c.seed ^ 0x4c49_4b45,
         Some(csv.clone()),
     )?;
-    Ok(if ctx.options.resume {
-        let done = ctx.history.last().map_or(0, |m| m.epoch);
-        let text = std::fs::read_to_string(&csv).unwrap_or_default();
-        monitor.with_previous_csv(&text, done)
-    } else {
-        monitor
+    Ok(match resumed_at {
+        Some(step) => monitor.with_previous(resume_table(&csv, &LikelihoodRecord::COLUMNS, step)?),
+        None => monitor,
     })
 }
 
@@ -403,7 +408,11 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
         let cadence = Cadence::LogSpaced {
             per_decade: spectrum.per_decade,
         };
-        let mut tracker = SpectrumTracker::new(ctx.run_dir, cadence, spectrum.vectors);
+        let mut tracker = SpectrumTracker::new(
+            RunDir::new(ctx.run_dir).spectrum_files(),
+            cadence,
+            spectrum.vectors,
+        );
         let step = trainer.progress().step;
         if ctx.options.resume {
             tracker = tracker.resuming_at(step)?;
@@ -421,11 +430,12 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
         trainer.observe_boxed(Box::new(observer));
     }
     if ctx.config.likelihood.every > 0 {
-        trainer.observe_boxed(Box::new(likelihood_monitor(&ctx, data)?));
+        let resumed_at = ctx.options.resume.then(|| trainer.progress().step);
+        trainer.observe_boxed(Box::new(likelihood_monitor(&ctx, data, resumed_at)?));
     }
-    let csv = ctx.run_dir.join("metrics.csv");
+    let files = RunDir::new(ctx.run_dir);
     trainer.observe_boxed(Box::new(
-        MetricsMonitor::new(Some(csv.clone()), sink).with_history(ctx.history),
+        MetricsMonitor::new(Some(files.metrics_csv()), sink).with_history(ctx.history),
     ));
     let cadence = if ctx.config.checkpoints.per_decade > 0 {
         Cadence::LogSpaced {
@@ -435,19 +445,22 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
         Cadence::Never
     };
     trainer.observe_boxed(Box::new(CheckpointWriter::new(
-        ctx.run_dir,
+        files,
         cadence,
         ctx.metadata,
     )));
     trainer.run(data)?;
-    let rbm = trainer.finish(data)?;
-    let metrics = std::fs::read_to_string(&csv)
-        .map(|t| MetricsMonitor::parse_csv(&t))
+    let mut finished = trainer.finish(data)?;
+    // the metrics monitor's records: the rows of an earlier part of a resumed run (read from
+    // metrics.csv at the start) and this part's
+    let metrics = finished
+        .records
+        .take::<Vec<EpochMetrics>>()
         .unwrap_or_default();
     Ok(RunSummary {
         run_dir: ctx.run_dir.to_path_buf(),
         metrics,
-        model: rbm.cast::<f64>(),
+        model: finished.rbm.cast::<f64>(),
         n_samples: ctx.n_samples,
     })
 }

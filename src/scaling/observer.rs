@@ -1,4 +1,5 @@
-//! Equilibrium measurements during training, as an observer: `RUN_DIR/equilibrium.csv`.
+//! Equilibrium measurements during training, as an observer writing a table of
+//! [`EquilibriumRecord`] rows (in a run directory: `equilibrium.csv`, named by `run::RunDir`).
 //!
 //! The model is frozen and measured ([`measure_or_enumerate`]) at
 //! * step 0 ([`EquilibriumObserver::record`], called before training),
@@ -16,14 +17,15 @@
 //! never from the trainer's.
 //!
 //! # Resume
-//! [`EquilibriumObserver::resuming_at`] keeps the rows with `step ≤` the resumed step. The
+//! [`EquilibriumObserver::resuming_at`] keeps the rows with `step ≤` the resumed step and
+//! rewrites the table with them at once ([`crate::io::table::resume_table`]). The
 //! observer's generator and chains are not checkpointed, so rows after a resume are new,
 //! equally valid measurements, not bit-identical to those of an uninterrupted run.
 
 use super::equilibrium::{measure_or_enumerate, EquilibriumSettings};
 use super::{EquilibriumRecord, TopMode};
 use crate::error::{Error, Result};
-use crate::io::write_atomic;
+use crate::io::table::{read_table, resume_table, table_text, write_table, StepRow};
 use crate::linalg::Float;
 use crate::rbm::Rbm;
 use crate::sampling::ChainState;
@@ -32,11 +34,8 @@ use crate::units::UnitKind;
 use nalgebra::DVector;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Name of the table in the run directory.
-pub const EQUILIBRIUM_FILE: &str = "equilibrium.csv";
 /// Power-iteration steps per update for tracking $\sigma_1$.
 pub const POWER_STEPS: usize = 3;
 /// Mixed into the run seed for the observer's generator.
@@ -64,6 +63,9 @@ pub const COLUMNS: [&str; 19] = [
     "gelman_rubin",
 ];
 
+/// The columns a table must have ([`COLUMNS`] but `gelman_rubin`, absent from older files).
+const REQUIRED_COLUMNS: usize = 18;
+
 /// Measures the equilibrium of the model during training (module docs).
 #[derive(Debug)]
 pub struct EquilibriumObserver<T: Float> {
@@ -80,14 +82,14 @@ pub struct EquilibriumObserver<T: Float> {
 }
 
 impl<T: Float> EquilibriumObserver<T> {
-    /// Measures into `run_dir/equilibrium.csv` `per_decade` times per decade of steps
+    /// Measures into the table `csv` `per_decade` times per decade of steps
     /// (0: only step 0, the control trigger and the end), with `settings`, drawing from a
     /// generator seeded with `seed ^` [`EQUILIBRIUM_SEED_MIX`]. No control trigger until
     /// [`with_control`](Self::with_control); `learning_time` = step until
     /// [`with_learning_rate`](Self::with_learning_rate).
-    pub fn new(run_dir: &Path, per_decade: u32, settings: EquilibriumSettings, seed: u64) -> Self {
+    pub fn new(csv: PathBuf, per_decade: u32, settings: EquilibriumSettings, seed: u64) -> Self {
         EquilibriumObserver {
-            csv: run_dir.join(EQUILIBRIUM_FILE),
+            csv,
             per_decade,
             control_step: 0.0,
             control_range: (0.5, 2.0),
@@ -131,16 +133,13 @@ impl<T: Float> EquilibriumObserver<T> {
         self
     }
 
-    /// Continues an earlier part of the run: keeps the rows of `equilibrium.csv` with
-    /// `step ≤ step`.
+    /// Continues an earlier part of the run: keeps the rows of the table with `step ≤ step`
+    /// and rewrites it with them ([`resume_table`]).
     ///
     /// # Errors
-    /// An existing table that cannot be parsed.
+    /// An existing table that cannot be parsed or rewritten.
     pub fn resuming_at(mut self, step: u64) -> Result<Self> {
-        if self.csv.exists() {
-            self.records = read_equilibrium_csv(&self.csv)?;
-            self.records.retain(|r| r.step <= step);
-        }
+        self.records = resume_table(&self.csv, &COLUMNS[..REQUIRED_COLUMNS], step)?;
         Ok(self)
     }
 
@@ -177,7 +176,7 @@ impl<T: Float> EquilibriumObserver<T> {
         if let Some(parent) = self.csv.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        write_atomic(&self.csv, equilibrium_csv(&self.records).as_bytes())
+        write_table(&self.csv, None, &self.records)
     }
 
     /// $\hat\sigma_1$ after [`POWER_STEPS`] warm-started power-iteration steps, as $g$.
@@ -239,116 +238,33 @@ impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for Equilibri
         }
         Ok(())
     }
-}
 
-/// The `equilibrium.csv` text of `records` (header [`COLUMNS`]; floats in shortest
-/// round-trip form, so a read gives the same numbers).
-pub fn equilibrium_csv(records: &[EquilibriumRecord]) -> String {
-    let mut out = COLUMNS.join(",");
-    out.push('\n');
-    for r in records {
-        let _ = writeln!(
-            out,
-            "{},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{:e},{},{},{},{},{},{:e}",
-            r.step,
-            r.learning_time,
-            r.singular_value,
-            r.control,
-            r.chi,
-            r.chi_se,
-            r.chi_connected,
-            r.chi_connected_se,
-            r.mean_abs_m,
-            r.tau_m,
-            r.tau_m_se,
-            r.tau_m2,
-            r.tau_m2_se,
-            r.trustworthy,
-            r.chains,
-            r.burn_in,
-            r.sweeps,
-            r.exact,
-            r.gelman_rubin
-        );
+    fn take_records(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        Some(Box::new(std::mem::take(&mut self.records)))
     }
-    out
 }
 
-/// Reads an `equilibrium.csv` written by [`EquilibriumObserver`].
+impl StepRow for EquilibriumRecord {
+    fn step(&self) -> u64 {
+        self.step
+    }
+}
+
+/// The table text of `records` (header [`COLUMNS`]; floats in shortest round-trip form, so a
+/// read gives the same numbers; through [`crate::io::table`]).
+pub fn equilibrium_csv(records: &[EquilibriumRecord]) -> String {
+    // rows of plain fields always serialise
+    table_text(Path::new("equilibrium.csv"), None, records).unwrap_or_default()
+}
+
+/// Reads a table written by [`EquilibriumObserver`] (columns matched by name; files written
+/// before `gelman_rubin` existed read it as NaN).
 ///
 /// # Errors
-/// [`Error::Io`] if unreadable; [`Error::Format`] naming the file, line and column of a bad
-/// header or entry.
+/// [`Error::Io`] if unreadable; [`Error::Format`] naming the file and the line of a malformed
+/// line.
 pub fn read_equilibrium_csv(path: &Path) -> Result<Vec<EquilibriumRecord>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut lines = text.lines().enumerate();
-    let header = COLUMNS.join(",");
-    if lines.next().map(|(_, h)| h.trim()) != Some(header.as_str()) {
-        return Err(Error::format(
-            path,
-            format!("line 1: expected the header '{header}'"),
-        ));
-    }
-    let mut out = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() != COLUMNS.len() {
-            return Err(Error::format(
-                path,
-                format!(
-                    "line {}: {} fields, expected {}",
-                    i + 1,
-                    f.len(),
-                    COLUMNS.len()
-                ),
-            ));
-        }
-        fn parse<X: std::str::FromStr>(
-            path: &Path,
-            line: usize,
-            f: &[&str],
-            col: usize,
-        ) -> Result<X> {
-            f[col].parse::<X>().map_err(|_| {
-                Error::format(
-                    path,
-                    format!(
-                        "line {line}, column {} ({}): cannot parse '{}'",
-                        col + 1,
-                        COLUMNS[col],
-                        f[col]
-                    ),
-                )
-            })
-        }
-        let n = i + 1;
-        let x = |col: usize| parse::<f64>(path, n, &f, col);
-        out.push(EquilibriumRecord {
-            step: parse(path, n, &f, 0)?,
-            learning_time: x(1)?,
-            singular_value: x(2)?,
-            control: x(3)?,
-            chi: x(4)?,
-            chi_se: x(5)?,
-            chi_connected: x(6)?,
-            chi_connected_se: x(7)?,
-            mean_abs_m: x(8)?,
-            tau_m: x(9)?,
-            tau_m_se: x(10)?,
-            tau_m2: x(11)?,
-            tau_m2_se: x(12)?,
-            trustworthy: parse(path, n, &f, 13)?,
-            chains: parse(path, n, &f, 14)?,
-            burn_in: parse(path, n, &f, 15)?,
-            sweeps: parse(path, n, &f, 16)?,
-            exact: parse(path, n, &f, 17)?,
-            gelman_rubin: x(18)?,
-        });
-    }
-    Ok(out)
+    read_table(path, &COLUMNS[..REQUIRED_COLUMNS])
 }
 
 #[cfg(test)]
@@ -358,7 +274,7 @@ mod tests {
     #[test]
     fn bad_rows_name_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(EQUILIBRIUM_FILE);
+        let path = dir.path().join("equilibrium.csv");
         let good = "1,1e-2,1,1,2,0.1,1,0.1,0.5,3,0.1,2,0.1,true,16,100,2000,false,1.01";
         std::fs::write(&path, format!("{}\n{good}\n", COLUMNS.join(","))).unwrap();
         let rows = read_equilibrium_csv(&path).unwrap();
@@ -371,7 +287,7 @@ mod tests {
         std::fs::write(&path, format!("{}\n{bad}\n", COLUMNS.join(","))).unwrap();
         let err = read_equilibrium_csv(&path).unwrap_err().to_string();
         assert!(
-            err.contains("line 2, column 14") && err.contains(EQUILIBRIUM_FILE),
+            err.contains("line 2") && err.contains("equilibrium.csv"),
             "{err}"
         );
         std::fs::write(&path, "step,chi\n").unwrap();

@@ -2,8 +2,8 @@
 //! Marchenko–Pastur bulk, bulk shrinkage, the hierarchy of modes, the log-log rank plot and its
 //! cutoff, and a stopping signal from the cutoff's growth.
 //!
-//! Input is the `spectrum/` folder a [`crate::training::SpectrumTracker`] writes into a run
-//! directory; see [`RunSpectrum`].
+//! Input is the files a [`crate::training::SpectrumTracker`] writes (in a run directory:
+//! `spectrum/`, named by `run::RunDir::spectrum_files`); see [`RunSpectrum`].
 //!
 //! # Definitions
 //! * **Outliers** at a time: the singular values above $(1 + m)\,s_+$, where $s_+$ is the upper
@@ -32,12 +32,9 @@
 use super::fit::{fit_marchenko_pastur, FitOptions, MarchenkoPasturFit};
 use crate::error::{Error, Result};
 use crate::io::read_npz;
-use crate::training::spectrum_tracker::{
-    read_singular_values, SpectrumRecord, SINGULAR_VALUES_FILE, SPECTRUM_FOLDER,
-};
+use crate::training::spectrum_tracker::{read_singular_values, SpectrumFiles, SpectrumRecord};
 use nalgebra::DMatrix;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
 
 /// Fewest outliers for which a rank-plot cutoff is fitted (two points on each side of a knot
 /// strictly inside, plus the knot).
@@ -47,11 +44,11 @@ pub const MIN_OUTLIERS_FOR_CUTOFF: usize = 5;
 /// save to save: $1/\sqrt2$, i.e. closer to each other than to any orthogonal direction.
 pub const SAME_MODE_OVERLAP: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
-/// The spectrum records of a run directory.
+/// The spectrum records of a run.
 #[derive(Clone, Debug)]
 pub struct RunSpectrum {
-    /// The `spectrum/` folder.
-    pub dir: PathBuf,
+    /// Where the records are.
+    pub files: SpectrumFiles,
     /// `(Nv, Nh)`.
     pub shape: (usize, usize),
     /// One record per save, by step.
@@ -59,31 +56,26 @@ pub struct RunSpectrum {
 }
 
 impl RunSpectrum {
-    /// Reads `run_dir/spectrum/`.
+    /// Reads the records `files` names.
     ///
     /// # Errors
-    /// No spectrum folder (the run was trained with `spectrum_per_decade = 0`), or unreadable
-    /// files.
-    pub fn load(run_dir: &Path) -> Result<Self> {
-        let dir = run_dir.join(SPECTRUM_FOLDER);
-        let table = dir.join(SINGULAR_VALUES_FILE);
+    /// No table (the run was trained with `spectrum_per_decade = 0`), or unreadable files.
+    pub fn load(files: &SpectrumFiles) -> Result<Self> {
+        let table = &files.table;
         if !table.exists() {
             return Err(Error::invalid(
                 "RUN_DIR",
-                run_dir.display(),
-                format!(
-                    "has no {SPECTRUM_FOLDER}/{SINGULAR_VALUES_FILE}: train with \
-                     --spectrum-per-decade N (N > 0), or pass a model file"
-                ),
+                table.display(),
+                "not found: train with --spectrum-per-decade N (N > 0), or pass a model file",
             ));
         }
-        let records = read_singular_values(&table)?;
+        let records = read_singular_values(table)?;
         let first = records.first().ok_or_else(|| {
-            Error::format(&table, "no rows: the run recorded no spectrum".to_string())
+            Error::format(table, "no rows: the run recorded no spectrum".to_string())
         })?;
-        let (left, right) = read_vectors(&dir, first.step)?;
+        let (left, right) = read_vectors(files, first.step)?;
         Ok(RunSpectrum {
-            dir,
+            files: files.clone(),
             shape: (left.nrows(), right.nrows()),
             records,
         })
@@ -94,12 +86,12 @@ impl RunSpectrum {
     /// # Errors
     /// The file of that step is missing or malformed.
     pub fn vectors(&self, step: u64) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
-        read_vectors(&self.dir, step)
+        read_vectors(&self.files, step)
     }
 }
 
-fn read_vectors(dir: &Path, step: u64) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
-    let path = dir.join(format!("step-{step:09}.npz"));
+fn read_vectors(files: &SpectrumFiles, step: u64) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
+    let path = files.step_file(step);
     let arrays = read_npz(&path)?;
     let get = |key: &str| -> Result<DMatrix<f64>> {
         let a = arrays

@@ -4,7 +4,7 @@
 use super::metrics::exact_likelihood_affordable;
 use super::observers::{Cadence, TrainingObserver, TrainingSnapshot};
 use crate::error::Result;
-use crate::io::write_atomic;
+use crate::io::table::{write_table, StepRow};
 use crate::likelihood::{estimate_log_z, mean_free_energy, LogZMethod, LogZOptions};
 use crate::linalg::Float;
 use crate::rbm::Rbm;
@@ -12,12 +12,13 @@ use crate::units::UnitKind;
 use nalgebra::DMatrix;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// One evaluation of the log-likelihood.
-#[derive(Clone, Debug, Serialize)]
+/// One evaluation of the log-likelihood (one row of `likelihood.csv`; the columns are the
+/// field names, in order).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LikelihoodRecord {
     /// Completed epochs.
     pub epoch: usize,
@@ -37,6 +38,26 @@ pub struct LikelihoodRecord {
     pub seconds: f64,
 }
 
+impl LikelihoodRecord {
+    /// The columns of its table (the field names, in order).
+    pub const COLUMNS: [&'static str; 8] = [
+        "epoch",
+        "step",
+        "method",
+        "log_z",
+        "log_z_std_error",
+        "train",
+        "test",
+        "seconds",
+    ];
+}
+
+impl StepRow for LikelihoodRecord {
+    fn step(&self) -> u64 {
+        self.step
+    }
+}
+
 /// Evaluates $L$ on a training subset (and a test set) at the end of every `every`-th epoch.
 ///
 /// $\ln Z$ is exact when the smaller layer is cheap to enumerate
@@ -51,15 +72,14 @@ pub struct LikelihoodMonitor {
     options: LogZOptions,
     rng: StdRng,
     csv: Option<PathBuf>,
-    /// Rows of an earlier part of a resumed run, kept at the top of the CSV.
-    previous_rows: String,
+    /// Rows of an earlier part of a resumed run, then those of this part.
     records: Vec<LikelihoodRecord>,
 }
 
 impl LikelihoodMonitor {
     /// Evaluates every `every` epochs (≥ 1) on `train` (rows = samples) and `test`, with AIS
     /// settings `options` (its `data` is replaced by `train`), drawing from a generator seeded
-    /// with `seed`; writes `likelihood.csv` atomically to `csv` when given.
+    /// with `seed`; rewrites the table `csv` (atomically) after each evaluation when given.
     ///
     /// # Errors
     /// `every = 0`, an empty training subset.
@@ -95,55 +115,23 @@ impl LikelihoodMonitor {
             test,
             options,
             rng: StdRng::seed_from_u64(seed),
-            previous_rows: String::new(),
             csv,
             records: Vec::new(),
         })
     }
 
-    /// Keeps the rows of an earlier `likelihood.csv` (a resumed run) above the new ones, up to
-    /// epoch `before` (rows of later epochs were computed by a run that did not finish them).
+    /// Starts from the rows of an earlier part of a resumed run (read by the caller, and cut
+    /// at the resumed step: see [`crate::io::table::resume_table`]); they stay at the top of
+    /// the table.
     #[must_use]
-    #[allow(clippy::format_collect)] // a few rows of a small CSV, once per resumed run
-    pub fn with_previous_csv(mut self, text: &str, before: usize) -> Self {
-        self.previous_rows = text
-            .lines()
-            .skip(1)
-            .filter(|l| {
-                l.split(',')
-                    .next()
-                    .and_then(|e| e.parse::<usize>().ok())
-                    .is_some_and(|e| e <= before)
-            })
-            .map(|l| format!("{l}\n"))
-            .collect();
+    pub fn with_previous(mut self, records: Vec<LikelihoodRecord>) -> Self {
+        self.records = records;
         self
     }
 
-    /// The evaluations so far.
+    /// The evaluations so far (those of an earlier part of a resumed run first).
     pub fn records(&self) -> &[LikelihoodRecord] {
         &self.records
-    }
-
-    /// CSV text of `records`.
-    pub fn csv_text(records: &[LikelihoodRecord]) -> String {
-        let mut s = String::from("epoch,step,method,log_z,log_z_std_error,train,test,seconds\n");
-        for r in records {
-            s += &format!(
-                "{},{},{},{:.10e},{},{:.10e},{},{:.4}\n",
-                r.epoch,
-                r.step,
-                r.method.name(),
-                r.log_z,
-                r.log_z_std_error
-                    .map(|e| format!("{e:.4e}"))
-                    .unwrap_or_default(),
-                r.train,
-                r.test.map(|t| format!("{t:.10e}")).unwrap_or_default(),
-                r.seconds
-            );
-        }
-        s
     }
 
     /// Evaluates the model now and records the result.
@@ -181,12 +169,7 @@ impl LikelihoodMonitor {
         };
         self.records.push(record.clone());
         if let Some(path) = &self.csv {
-            let text = Self::csv_text(&self.records);
-            let (header, rows) = text.split_at(text.find('\n').map_or(0, |k| k + 1));
-            write_atomic(
-                path,
-                format!("{header}{}{rows}", self.previous_rows).as_bytes(),
-            )?;
+            write_table(path, None, &self.records)?;
         }
         Ok(record)
     }
@@ -202,5 +185,9 @@ impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for Likelihoo
             self.evaluate(s.rbm, s.progress.epoch, s.progress.step)?;
         }
         Ok(())
+    }
+
+    fn take_records(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        Some(Box::new(std::mem::take(&mut self.records)))
     }
 }

@@ -3,13 +3,13 @@
 
 use super::observers::{Cadence, TrainingObserver, TrainingSnapshot};
 use crate::error::Result;
+use crate::io::table::{write_table, StepRow};
 use crate::likelihood::exact_log_likelihood;
 use crate::linalg::Float;
 use crate::rbm::Rbm;
 use crate::units::UnitKind;
 use nalgebra::DMatrixView;
-use serde::Serialize;
-use std::fmt::Write as _;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Largest enumeration work, $2^{n_L} \times n_O$ log-partition evaluations (enumerated layer
@@ -21,8 +21,9 @@ pub const EXACT_LIKELIHOOD_MAX_WORK: f64 = 134_217_728.0; // 2^27
 /// Rows of the training data used for the reconstruction error.
 pub const RECONSTRUCTION_ROWS: usize = 1000;
 
-/// Metrics at the end of one epoch.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Metrics at the end of one epoch (one row of `metrics.csv`; the columns are the field
+/// names, in order).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
     /// Completed epochs.
     pub epoch: usize,
@@ -37,6 +38,24 @@ pub struct EpochMetrics {
     pub log_likelihood: Option<f64>,
     /// Standard deviation of the entries of $W$ (Fissore's $T_{\rm eff} = 1/\mathrm{Var}(W)$).
     pub weight_std: f64,
+}
+
+impl EpochMetrics {
+    /// The columns of its table (the field names, in order).
+    pub const COLUMNS: [&'static str; 6] = [
+        "epoch",
+        "step",
+        "seconds",
+        "reconstruction_error",
+        "log_likelihood",
+        "weight_std",
+    ];
+}
+
+impl StepRow for EpochMetrics {
+    fn step(&self) -> u64 {
+        self.step
+    }
 }
 
 /// Deterministic mean-field reconstruction error of the rows of `data` (see [`EpochMetrics`]).
@@ -89,8 +108,9 @@ pub enum LogSink {
     Bar(indicatif::ProgressBar),
 }
 
-/// Records [`EpochMetrics`] after each epoch, prints one line per epoch, and rewrites
-/// `metrics.csv` (atomically) when given a path.
+/// Records [`EpochMetrics`] after each epoch, prints one line per epoch, and rewrites its
+/// table (atomically, through [`crate::io::table`]) when given a path. Its records
+/// (`Vec<EpochMetrics>`, history included) come back from [`super::Trainer::finish`].
 #[derive(Debug)]
 pub struct MetricsMonitor {
     records: Vec<EpochMetrics>,
@@ -118,46 +138,6 @@ impl MetricsMonitor {
     /// The records so far.
     pub fn records(&self) -> &[EpochMetrics] {
         &self.records
-    }
-
-    /// CSV text of `records` (header + one line per epoch).
-    pub fn csv_text(records: &[EpochMetrics]) -> String {
-        let mut s =
-            String::from("epoch,step,seconds,reconstruction_error,log_likelihood,weight_std\n");
-        for r in records {
-            let ll = r
-                .log_likelihood
-                .map(|x| format!("{x:.10}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "{},{},{:.4},{:.8},{},{:.8e}",
-                r.epoch, r.step, r.seconds, r.reconstruction_error, ll, r.weight_std
-            );
-        }
-        s
-    }
-
-    /// Parses the CSV written by [`MetricsMonitor::csv_text`] (to resume a run's history);
-    /// malformed lines are skipped.
-    pub fn parse_csv(text: &str) -> Vec<EpochMetrics> {
-        text.lines()
-            .skip(1)
-            .filter_map(|line| {
-                let f: Vec<&str> = line.split(',').collect();
-                if f.len() != 6 {
-                    return None;
-                }
-                Some(EpochMetrics {
-                    epoch: f[0].parse().ok()?,
-                    step: f[1].parse().ok()?,
-                    seconds: f[2].parse().ok()?,
-                    reconstruction_error: f[3].parse().ok()?,
-                    log_likelihood: f[4].parse().ok(),
-                    weight_std: f[5].parse().ok()?,
-                })
-            })
-            .collect()
     }
 }
 
@@ -202,9 +182,13 @@ impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for MetricsMo
         }
         self.records.push(m);
         if let Some(path) = &self.csv {
-            crate::io::write_atomic(path, Self::csv_text(&self.records).as_bytes())?;
+            write_table(path, None, &self.records)?;
         }
         Ok(())
+    }
+
+    fn take_records(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        Some(Box::new(std::mem::take(&mut self.records)))
     }
 }
 

@@ -24,12 +24,12 @@ pub use contrastive_divergence::ContrastiveDivergence;
 pub use exact_gradient::ExactGradient;
 pub use likelihood_monitor::{LikelihoodMonitor, LikelihoodRecord};
 pub use metrics::{EpochMetrics, LogSink, MetricsMonitor, ProgressBarObserver};
-pub use observers::{Cadence, TrainingObserver, TrainingSnapshot};
+pub use observers::{Cadence, ObserverRecords, TrainingObserver, TrainingSnapshot};
 pub use optimizer::{OptimizerState, Sgd};
 pub use persistent_cd::PersistentContrastiveDivergence;
-pub use spectrum_tracker::{SpectrumRecord, SpectrumTracker};
+pub use spectrum_tracker::{SpectrumFiles, SpectrumRecord, SpectrumTracker};
 pub use tap_gradient::TapGradient;
-pub use trainer::{Progress, Trainer, TrainerConfig};
+pub use trainer::{Finished, Progress, Trainer, TrainerConfig};
 
 use crate::error::Result;
 use crate::linalg::{for_each_block, gemm, Float, Op};

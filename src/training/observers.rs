@@ -7,6 +7,7 @@ use crate::rbm::Rbm;
 use crate::sampling::ChainState;
 use crate::units::UnitKind;
 use nalgebra::DMatrixView;
+use std::any::Any;
 
 /// When an observer's [`TrainingObserver::on_step`] runs. Steps count parameter updates from 1.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -104,6 +105,38 @@ pub trait TrainingObserver<V: UnitKind, H: UnitKind, T: Float>: Send {
     /// As `on_step`.
     fn on_finish(&mut self, _snapshot: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
         Ok(())
+    }
+    /// Hands over what the observer recorded (called once, by [`super::Trainer::finish`],
+    /// after `on_finish`): e.g. a `Vec` of its rows. Default: nothing.
+    fn take_records(&mut self) -> Option<Box<dyn Any + Send>> {
+        None
+    }
+}
+
+/// The records of a run's observers, as handed back by [`super::Trainer::finish`]: each
+/// observer's [`TrainingObserver::take_records`], in the order the observers were added.
+#[derive(Default)]
+pub struct ObserverRecords {
+    items: Vec<Box<dyn Any + Send>>,
+}
+
+impl std::fmt::Debug for ObserverRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ObserverRecords({} sets)", self.items.len())
+    }
+}
+
+impl ObserverRecords {
+    /// Adds one observer's records.
+    pub fn push(&mut self, records: Box<dyn Any + Send>) {
+        self.items.push(records);
+    }
+
+    /// Takes the first records of type `R` (e.g. `Vec<EpochMetrics>`), if any observer
+    /// handed back such records.
+    pub fn take<R: Any>(&mut self) -> Option<R> {
+        let i = self.items.iter().position(|r| r.is::<R>())?;
+        self.items.remove(i).downcast::<R>().ok().map(|r| *r)
     }
 }
 

@@ -2,36 +2,35 @@
 //!
 //! At each due step (log-spaced by default) and once at initialisation (step 0), the tracker
 //! takes the thin SVD $W = U\Sigma V^\top$ of the `Nv × Nh` weights (f64, singular values
-//! descending) and writes, atomically, into `RUN_DIR/spectrum/`:
-//! * `singular_values.csv`: one row per save, `step,epoch,weight_mean,weight_variance,
-//!   svd_seconds,s1,…,sn` ($n = \min(N_v, N_h)$, all singular values, 17 significant digits);
-//!   `weight_variance` is the population variance of the entries of W, so
-//!   $T_{\rm eff} = 1/$`weight_variance` (Fissore's effective temperature);
-//! * `step-NNNNNNNNN.npz`: `singular_values` ($n$), `left` (`Nv × K`, columns $u_\alpha$),
-//!   `right` (`Nh × K`, columns $v_\alpha$) for the top $K$ modes, and `step`, `epoch`.
+//! descending) and writes, atomically, into the files a [`SpectrumFiles`] names (in a run
+//! directory: `spectrum/`, named by `run::RunDir`):
+//! * the table (`singular_values.csv`): one [`SpectrumRecord`] per save, columns
+//!   `step,epoch,weight_mean,weight_variance,svd_seconds,s1,…,sn` ($n = \min(N_v, N_h)$, all
+//!   singular values, shortest round-trip form); `weight_variance` is the population variance of
+//!   the entries of W, so $T_{\rm eff} = 1/$`weight_variance` (Fissore's effective temperature);
+//! * one vectors file per save ([`SpectrumFiles::step_file`], `step-NNNNNNNNN.npz`):
+//!   `singular_values` ($n$), `left` (`Nv × K`, columns $u_\alpha$), `right` (`Nh × K`,
+//!   columns $v_\alpha$) for the top $K$ modes, and `step`, `epoch`.
 //!
 //! Signs of singular vectors are arbitrary (the SVD fixes them only up to a common flip of
 //! $u_\alpha, v_\alpha$); analyses compare absolute overlaps.
 //!
-//! A resumed run keeps the rows of an earlier part with `step ≤` the resumed step and writes
-//! the rest again, so the files are the same as those of an uninterrupted run (up to
+//! A resumed run keeps the rows of an earlier part with `step ≤` the resumed step (the table is
+//! rewritten with them at once, [`crate::io::table::resume_table`]) and writes the rest again, so the files are the same as those of an uninterrupted run (up to
 //! `svd_seconds`).
 
 use super::observers::{Cadence, TrainingObserver, TrainingSnapshot};
 use crate::error::{Error, Result};
-use crate::io::{write_atomic, write_npz, NpyArray};
+use crate::io::table::{read_table_positional, write_table, StepRow};
+use crate::io::{write_npz, NpyArray};
 use crate::linalg::Float;
 use crate::rbm::Rbm;
 use crate::units::UnitKind;
 use nalgebra::DMatrix;
-use std::fmt::Write as _;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Name of the folder of a run directory that holds the spectrum records.
-pub const SPECTRUM_FOLDER: &str = "spectrum";
-/// Name of the table of all singular values in [`SPECTRUM_FOLDER`].
-pub const SINGULAR_VALUES_FILE: &str = "singular_values.csv";
 const FIXED_COLUMNS: [&str; 5] = [
     "step",
     "epoch",
@@ -40,8 +39,28 @@ const FIXED_COLUMNS: [&str; 5] = [
     "svd_seconds",
 ];
 
+/// Where the spectrum records go: the table of all singular values and one vectors file per
+/// save. A run directory names them (`run::RunDir::spectrum_files`).
+#[derive(Clone, Debug)]
+pub struct SpectrumFiles {
+    /// The folder of the vectors files (created when missing).
+    pub dir: PathBuf,
+    /// The table of all singular values.
+    pub table: PathBuf,
+    /// The name, inside `dir`, of the vectors file of a step.
+    pub step_name: fn(u64) -> String,
+}
+
+impl SpectrumFiles {
+    /// Path of the vectors file of `step`.
+    pub fn step_file(&self, step: u64) -> PathBuf {
+        self.dir.join((self.step_name)(step))
+    }
+}
+
 /// One save of the tracker: all singular values (the vectors are in the `.npz` of the step).
-#[derive(Clone, Debug, PartialEq)]
+/// One row of the table, fields in column order, `singular_values` taking the rest of the line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpectrumRecord {
     /// Parameter updates done (0 = initialisation).
     pub step: u64,
@@ -57,47 +76,48 @@ pub struct SpectrumRecord {
     pub singular_values: Vec<f64>,
 }
 
-/// Records the SVD of W during training into `RUN_DIR/spectrum/` (see the module docs).
+impl StepRow for SpectrumRecord {
+    fn step(&self) -> u64 {
+        self.step
+    }
+}
+
+/// Records the SVD of W during training into its [`SpectrumFiles`] (see the module docs).
 #[derive(Debug)]
 pub struct SpectrumTracker {
-    dir: PathBuf,
+    files: SpectrumFiles,
     cadence: Cadence,
     top_vectors: usize,
     records: Vec<SpectrumRecord>,
 }
 
 impl SpectrumTracker {
-    /// Tracks into `run_dir/spectrum` at `cadence`, keeping the top `top_vectors` singular
-    /// vectors of each save (all singular values are always kept).
-    pub fn new(run_dir: &Path, cadence: Cadence, top_vectors: usize) -> Self {
+    /// Tracks into `files` at `cadence`, keeping the top `top_vectors` singular vectors of
+    /// each save (all singular values are always kept).
+    pub fn new(files: SpectrumFiles, cadence: Cadence, top_vectors: usize) -> Self {
         SpectrumTracker {
-            dir: run_dir.join(SPECTRUM_FOLDER),
+            files,
             cadence,
             top_vectors,
             records: Vec::new(),
         }
     }
 
-    /// Continues the records of an earlier part of the run: keeps those with `step ≤ step`.
+    /// Continues the records of an earlier part of the run: keeps those with `step ≤ step`
+    /// and rewrites the table with them at once (the resume rule of
+    /// [`crate::io::table::resume_table`]).
     ///
     /// # Errors
-    /// An existing table that cannot be parsed.
+    /// An existing table that cannot be parsed or rewritten.
     pub fn resuming_at(mut self, step: u64) -> Result<Self> {
-        let path = self.dir.join(SINGULAR_VALUES_FILE);
-        if path.exists() {
-            self.records = read_singular_values(&path)?
+        if self.files.table.exists() {
+            self.records = read_singular_values(&self.files.table)?
                 .into_iter()
                 .filter(|r| r.step <= step)
                 .collect();
+            write_singular_values(&self.files.table, &self.records)?;
         }
         Ok(self)
-    }
-
-    /// Path of the vectors file of `step`.
-    pub fn step_path(run_dir: &Path, step: u64) -> PathBuf {
-        run_dir
-            .join(SPECTRUM_FOLDER)
-            .join(format!("step-{step:09}.npz"))
     }
 
     /// The records so far.
@@ -123,8 +143,9 @@ impl SpectrumTracker {
         let n = w.len() as f64;
         let mean = w.iter().sum::<f64>() / n;
         let variance = w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        let path = self.dir.join(format!("step-{step:09}.npz"));
+        let dir = &self.files.dir;
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let path = self.files.step_file(step);
         let top = |m: &DMatrix<f64>| m.columns(0, k).clone_owned();
         write_npz(
             &path,
@@ -150,105 +171,55 @@ impl SpectrumTracker {
         if let Some(r) = self.records.iter_mut().find(|r| r.step == step) {
             r.svd_seconds = seconds;
         }
-        write_atomic(
-            &self.dir.join(SINGULAR_VALUES_FILE),
-            singular_values_csv(&self.records).as_bytes(),
-        )
+        write_singular_values(&self.files.table, &self.records)
     }
 }
 
-/// The `singular_values.csv` text of `records`.
-pub fn singular_values_csv(records: &[SpectrumRecord]) -> String {
+/// The header of a table of `records`: the fixed columns, then `s1…sn` for the longest
+/// spectrum.
+fn singular_values_header(records: &[SpectrumRecord]) -> Vec<String> {
     let n = records
         .iter()
         .map(|r| r.singular_values.len())
         .max()
         .unwrap_or(0);
-    let mut out = FIXED_COLUMNS.join(",");
-    for a in 1..=n {
-        let _ = write!(out, ",s{a}");
-    }
-    out.push('\n');
-    for r in records {
-        let _ = write!(
-            out,
-            "{},{},{:e},{:e},{:.6}",
-            r.step, r.epoch, r.weight_mean, r.weight_variance, r.svd_seconds
-        );
-        for s in &r.singular_values {
-            let _ = write!(out, ",{s:e}");
-        }
-        out.push('\n');
-    }
-    out
+    FIXED_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain((1..=n).map(|a| format!("s{a}")))
+        .collect()
+}
+
+/// The `singular_values.csv` text of `records` (through [`crate::io::table`]).
+///
+/// # Errors
+/// As [`crate::io::table::table_text`] (`path` names the table in errors).
+pub fn singular_values_csv(path: &Path, records: &[SpectrumRecord]) -> Result<String> {
+    crate::io::table::table_text(path, Some(&singular_values_header(records)), records)
+}
+
+/// Writes `records` as the table `path`, atomically.
+///
+/// # Errors
+/// [`Error::Io`] naming `path`.
+pub fn write_singular_values(path: &Path, records: &[SpectrumRecord]) -> Result<()> {
+    write_table(path, Some(&singular_values_header(records)), records)
 }
 
 /// Reads a `singular_values.csv` written by [`SpectrumTracker`].
 ///
 /// # Errors
-/// [`Error::Io`] if unreadable; [`Error::Format`] naming the line and column of a bad entry.
+/// [`Error::Io`] if unreadable; [`Error::Format`] naming the file and the line of a malformed
+/// line, or a header that is not that of the table.
 pub fn read_singular_values(path: &Path) -> Result<Vec<SpectrumRecord>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, header)) if header.starts_with("step,epoch,") => {}
-        _ => {
-            return Err(Error::format(
-                path,
-                format!("line 1: expected the header '{}…'", FIXED_COLUMNS.join(",")),
-            ))
-        }
+    let (header, records) = read_table_positional::<SpectrumRecord>(path)?;
+    if header.len() < FIXED_COLUMNS.len() || header[..FIXED_COLUMNS.len()] != FIXED_COLUMNS {
+        return Err(Error::format(
+            path,
+            format!("line 1: expected the header '{}…'", FIXED_COLUMNS.join(",")),
+        ));
     }
-    let mut out = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |col: usize, field: &str| {
-            Error::format(
-                path,
-                format!("line {}, column {}: cannot parse '{field}'", i + 1, col + 1),
-            )
-        };
-        let fields: Vec<&str> = line.split(',').collect();
-        if fields.len() < FIXED_COLUMNS.len() {
-            return Err(Error::format(
-                path,
-                format!(
-                    "line {}: {} fields, expected at least {}",
-                    i + 1,
-                    fields.len(),
-                    FIXED_COLUMNS.len()
-                ),
-            ));
-        }
-        let num = |col: usize| -> Result<f64> {
-            fields[col]
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| bad(col, fields[col]))
-        };
-        let step = fields[0]
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| bad(0, fields[0]))?;
-        let epoch = fields[1]
-            .trim()
-            .parse::<usize>()
-            .map_err(|_| bad(1, fields[1]))?;
-        let singular_values = (FIXED_COLUMNS.len()..fields.len())
-            .map(num)
-            .collect::<Result<Vec<f64>>>()?;
-        out.push(SpectrumRecord {
-            step,
-            epoch,
-            weight_mean: num(2)?,
-            weight_variance: num(3)?,
-            svd_seconds: num(4)?,
-            singular_values,
-        });
-    }
-    Ok(out)
+    Ok(records)
 }
 
 impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for SpectrumTracker {
@@ -266,6 +237,10 @@ impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for SpectrumT
             self.record(s.rbm, s.progress.step, s.progress.epoch)?;
         }
         Ok(())
+    }
+
+    fn take_records(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        Some(Box::new(std::mem::take(&mut self.records)))
     }
 }
 
@@ -295,7 +270,7 @@ mod tests {
         ];
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.csv");
-        std::fs::write(&path, singular_values_csv(&records)).unwrap();
+        std::fs::write(&path, singular_values_csv(&path, &records).unwrap()).unwrap();
         assert_eq!(read_singular_values(&path).unwrap(), records);
         std::fs::write(
             &path,
@@ -303,6 +278,6 @@ mod tests {
         )
         .unwrap();
         let err = read_singular_values(&path).unwrap_err().to_string();
-        assert!(err.contains("line 2, column 6"), "{err}");
+        assert!(err.contains("line 2") && err.contains("s.csv"), "{err}");
     }
 }

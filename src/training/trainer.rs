@@ -1,6 +1,6 @@
 //! The minibatch training loop: estimator → optimiser → observers.
 
-use super::observers::{TrainingObserver, TrainingSnapshot};
+use super::observers::{ObserverRecords, TrainingObserver, TrainingSnapshot};
 use super::{Gradient, GradientEstimator, OptimizerState, Sgd};
 use crate::error::{Error, Result};
 use crate::linalg::{for_each_block, Float};
@@ -237,11 +237,12 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
         Ok(())
     }
 
-    /// Ends the run: calls each observer's `on_finish` and returns the model.
+    /// Ends the run: calls each observer's `on_finish`, then collects their records
+    /// ([`TrainingObserver::take_records`]); returns the model and those records.
     ///
     /// # Errors
     /// Observer errors.
-    pub fn finish(mut self, data: &DMatrix<T>) -> Result<Rbm<V, H, T>> {
+    pub fn finish(mut self, data: &DMatrix<T>) -> Result<Finished<V, H, T>> {
         let snapshot = TrainingSnapshot {
             progress: &self.progress,
             rbm: &self.rbm,
@@ -255,8 +256,26 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
         for obs in &mut self.observers {
             obs.on_finish(&snapshot)?;
         }
-        Ok(self.rbm)
+        let mut records = ObserverRecords::default();
+        for obs in self.observers.iter_mut() {
+            if let Some(r) = obs.take_records() {
+                records.push(r);
+            }
+        }
+        Ok(Finished {
+            rbm: self.rbm,
+            records,
+        })
     }
+}
+
+/// What [`Trainer::finish`] hands back.
+#[derive(Debug)]
+pub struct Finished<V: UnitKind, H: UnitKind, T: Float> {
+    /// The trained model.
+    pub rbm: Rbm<V, H, T>,
+    /// The observers' records.
+    pub records: ObserverRecords,
 }
 
 /// The training samples in the form minibatches are gathered from.

@@ -20,8 +20,8 @@ use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::linalg::{singular_values, symmetric_eigen};
 use crate::report::plots::{line_chart_scaled, Series};
-use crate::run::{initial_model, HiddenType, TrainConfig, VisibleType};
-use crate::spectral::dynamics::{analyse, RunSpectrum};
+use crate::run::{initial_model, HiddenType, VisibleType};
+use crate::spectral::dynamics::analyse;
 use crate::spectral::FitOptions;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -106,7 +106,8 @@ pub fn compare_linear_svd(
     dataset: Option<&Dataset>,
     modes: usize,
 ) -> Result<LinearSvdComparison> {
-    let config_path = run_dir.join("config.toml");
+    let files = crate::run::RunDir::new(run_dir);
+    let config_path = files.config_toml();
     if !config_path.exists() {
         return Err(Error::invalid(
             "--compare",
@@ -114,7 +115,7 @@ pub fn compare_linear_svd(
             "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
         ));
     }
-    let config = TrainConfig::from_toml_file(&config_path)?.check()?;
+    let config = files.read_config()?.check()?;
     let m = &config.model;
     if m.visible_type != VisibleType::Binary || m.hidden_type != HiddenType::Binary {
         return Err(Error::invalid(
@@ -148,7 +149,7 @@ pub fn compare_linear_svd(
             "needs {0,1} data",
         ));
     }
-    let run = RunSpectrum::load(run_dir)?;
+    let run = files.spectrum()?;
     if dataset.samples.ncols() != run.shape.0 || config.model.hidden != run.shape.1 {
         return Err(Error::shape(
             "--compare",
@@ -164,7 +165,7 @@ pub fn compare_linear_svd(
     if first.step != 0 {
         return Err(Error::invalid(
             "--compare",
-            run.dir.display(),
+            run.files.dir.display(),
             "has no step-0 record (the run's initial spectrum); cannot check W(0)",
         ));
     }
@@ -180,7 +181,7 @@ pub fn compare_linear_svd(
     if w0_mismatch > W0_MATCH_TOL || s0.len() != first.singular_values.len() {
         return Err(Error::invalid(
             "--compare",
-            run.dir.join("step-000000000.npz").display(),
+            run.files.step_file(0).display(),
             format!(
                 "W(0) re-drawn from the run's seed and configuration differs from this record \
                  (relative {w0_mismatch:.2e}); the dataset or the code differ from the run's"
@@ -367,7 +368,7 @@ pub(crate) fn integrate_linear_svd(
     let (times, linear, comparison, theory_rates, label) = if let Some(run_dir) = &options.compare {
         let dataset = match &options.dataset {
             Some(spec) => {
-                let mut c = TrainConfig::from_toml_file(&run_dir.join("config.toml"))?;
+                let mut c = crate::run::RunDir::new(run_dir).read_config()?;
                 c.data.dataset = DatasetChoice::from_str(spec)?;
                 c.data.root = options.data.clone().or(c.data.root);
                 Some(c.load_dataset()?)

@@ -299,7 +299,8 @@ struct CwRun {
 
 impl CwRun {
     fn load(dir: &Path, n: Option<usize>) -> Result<Self> {
-        let config_path = dir.join("config.toml");
+        let files = crate::run::RunDir::new(dir);
+        let config_path = files.config_toml();
         if !config_path.exists() {
             return Err(Error::invalid(
                 "--compare",
@@ -307,7 +308,7 @@ impl CwRun {
                 "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
             ));
         }
-        let config = crate::run::TrainConfig::from_toml_file(&config_path)?;
+        let config = files.read_config()?;
         if config.model.hidden != 1 || config.model.hidden_type != crate::run::HiddenType::Gaussian
         {
             return Err(Error::invalid(
@@ -319,7 +320,7 @@ impl CwRun {
                 ),
             ));
         }
-        let run = crate::spectral::dynamics::RunSpectrum::load(dir)?;
+        let run = files.spectrum()?;
         let nv = run.shape.0;
         if let Some(n) = n.filter(|&n| n != nv) {
             return Err(Error::invalid(

@@ -245,10 +245,10 @@ fn alignment_point(
 
 fn open_input(input: &Path) -> Result<(Source, AnyRbm<f64>, Option<TrainConfig>)> {
     if input.is_dir() {
-        let run = RunSpectrum::load(input)?;
-        let model_path = ["model.npz", "checkpoint.npz"]
-            .iter()
-            .map(|f| input.join(f))
+        let files = crate::run::RunDir::new(input);
+        let run = files.spectrum()?;
+        let model_path = [files.model(), files.checkpoint()]
+            .into_iter()
             .find(|p| p.exists())
             .ok_or_else(|| {
                 Error::invalid(
@@ -258,9 +258,8 @@ fn open_input(input: &Path) -> Result<(Source, AnyRbm<f64>, Option<TrainConfig>)
                 )
             })?;
         let model = load_model(&model_path)?;
-        let config_path = input.join("config.toml");
-        let config = if config_path.exists() {
-            Some(TrainConfig::from_toml_file(&config_path)?)
+        let config = if files.config_toml().exists() {
+            Some(files.read_config()?)
         } else {
             None
         };

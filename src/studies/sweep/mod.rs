@@ -33,7 +33,6 @@ use crate::run::{
     train_on, EquilibriumConfig, EstimatorKind, HiddenType, OptimiserConfig, RunOptions,
     SpectrumConfig, TrainConfig,
 };
-use crate::scaling::observer::read_equilibrium_csv;
 use crate::scaling::EquilibriumRecord;
 use rand::SeedableRng;
 use rayon::prelude::*;
@@ -487,7 +486,7 @@ fn run_point(config: &SweepConfig, out: &Path, point: &Point) -> Result<PointRes
             format!("training failed: {e}"),
         )
     })?;
-    let records = read_equilibrium_csv(&run_dir.join("equilibrium.csv"))?;
+    let records = crate::run::RunDir::new(&run_dir).read_equilibrium()?;
     Ok(PointResult {
         family: family.name.clone(),
         hidden_type: family.hidden_type.to_string(),

@@ -10,7 +10,6 @@ use crate::error::Result;
 use crate::run::{
     train_or_reuse, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
 };
-use crate::spectral::dynamics::RunSpectrum;
 use crate::spectral::fit::finite_size_margin;
 use crate::stats::mean_and_standard_error;
 use crate::validation::ValidationContext;
@@ -182,7 +181,7 @@ pub(super) fn run_seed(
         .join("runs")
         .join(format!("{}-nh{hidden}-{s}", set.id));
     train_or_reuse(&config, &dataset, &run_dir, &RunOptions::default())?;
-    let run = RunSpectrum::load(&run_dir)?;
+    let run = crate::run::RunDir::new(&run_dir).spectrum()?;
     let edge = sigma0 * (sq + (hidden as f64).sqrt());
     let outlier_level = (1.0 + finite_size_margin(n, hidden)) * edge;
     let (mut times, mut sigma1, mut proj_norm, mut xi_overlap, mut outliers) =

@@ -10,7 +10,6 @@ use crate::report::plots::{line_chart_scaled, Series};
 use crate::run::{
     train_on, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
 };
-use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::mean_and_standard_error;
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
@@ -134,7 +133,7 @@ fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
             .join(format!("{}-n{n}-{s}", set.id));
         train_on(&config, &dataset, &run_dir, &RunOptions::default())?;
         // W = w/√N: U_ξ = ξ·w/√N = ξ·W, q = ‖w‖²/N = ‖W‖²
-        let run = RunSpectrum::load(&run_dir)?;
+        let run = crate::run::RunDir::new(&run_dir).spectrum()?;
         let (mut t, mut u, mut q) = (Vec::new(), Vec::new(), Vec::new());
         for r in &run.records {
             let (left, _) = run.vectors(r.step)?;

@@ -12,7 +12,7 @@ use crate::run::{
     OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig, VisibleType,
 };
 use crate::scaling::finite_size::{locate_peak, Abscissa, Curve, Observable, Peak};
-use crate::scaling::{read_equilibrium_csv, EquilibriumRecord};
+use crate::scaling::EquilibriumRecord;
 use crate::validation::{
     CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
 };
@@ -300,7 +300,7 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
         ..RunOptions::default()
     };
     train_or_reuse(&c, &dataset, &run_dir, &options)?;
-    let mut records = read_equilibrium_csv(&run_dir.join("equilibrium.csv"))?;
+    let mut records = crate::run::RunDir::new(&run_dir).read_equilibrium()?;
     records.sort_by_key(|r| r.step);
     let t_cross = crossing(&records);
     let chi_peak = peak_over_time(&records, Observable::ChiConnected)?;

@@ -9,7 +9,7 @@ use crate::run::{
     train_or_reuse, DataConfig, ModelConfig, OptimiserConfig, RunOptions, SpectrumConfig,
     TrainConfig,
 };
-use crate::spectral::dynamics::{RunSpectrum, SAME_MODE_OVERLAP};
+use crate::spectral::dynamics::SAME_MODE_OVERLAP;
 use crate::spectral::overlap_matrix;
 use crate::studies::spectrum::{spectrum_report, SpectrumOptions};
 use crate::validation::{
@@ -85,7 +85,7 @@ impl ValidationCase for PlantedModesLearnt {
         train_or_reuse(&config, &dataset, &run_dir, &options)?;
         let fig_dir = ctx.figures_dir()?.join("planted-modes");
         let summary = spectrum_report(&run_dir, &fig_dir, &SpectrumOptions::default())?;
-        let run = RunSpectrum::load(&run_dir)?;
+        let run = crate::run::RunDir::new(&run_dir).spectrum()?;
         let directions = modes.directions();
         let k = modes.n_modes();
         let variances = modes.mode_variances();

@@ -14,7 +14,6 @@ use crate::report::plots::{line_chart_with_markers, Series};
 use crate::run::{
     train_on, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
 };
-use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::{least_squares_slope, mean_and_standard_error};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
@@ -223,7 +222,7 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
         let run_dir = ctx.out_dir.join("runs").join(format!("{tag}-{s}"));
         train_on(&config, &dataset, &run_dir, &RunOptions::default())?;
         // ‖η̂ᵏᵀW‖ = ‖η̂ᵏᵀ L Σ‖ from the saved singular values and left vectors
-        let run = RunSpectrum::load(&run_dir)?;
+        let run = crate::run::RunDir::new(&run_dir).spectrum()?;
         let (mut t, mut u1, mut u2) = (Vec::new(), Vec::new(), Vec::new());
         let mut w0 = None;
         for r in &run.records {
