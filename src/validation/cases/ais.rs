@@ -3,7 +3,7 @@
 use super::{exact_visible_samples, fixture_b, random_model};
 use crate::error::Result;
 use crate::likelihood::ais::{Ais, BaseRateModel, BetaSchedule};
-use crate::report::plots::{line_chart, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::sampling::exact::log_partition_exact;
 use crate::units::Binary;
 use crate::validation::{
@@ -151,27 +151,26 @@ impl ValidationCase for AisBracketRandomModels {
             );
         }
         let (abs, rel) = ctx.figure_path("ais-bracket-random-models")?;
-        line_chart(
-            &abs,
+        LineChart::new(
             "AIS estimate - exact ln Z on random 20x8 models (1000 temperatures, 1000 runs)",
-            "model",
-            "estimate - exact (nats)",
-            &[
-                Series {
-                    name: "forward AIS".into(),
-                    points: fwd,
-                },
-                Series {
-                    name: "reverse AIS".into(),
-                    points: rev,
-                },
-                Series {
-                    name: "exact".into(),
-                    points: (0..MODELS).map(|m| (m as f64, 0.0)).collect(),
-                },
-            ],
-            false,
-        )?;
+        )
+        .x(Axis::linear("model"))
+        .y(Axis::linear("estimate - exact (nats)"))
+        .series(&[
+            Series {
+                name: "forward AIS".into(),
+                points: fwd,
+            },
+            Series {
+                name: "reverse AIS".into(),
+                points: rev,
+            },
+            Series {
+                name: "exact".into(),
+                points: (0..MODELS).map(|m| (m as f64, 0.0)).collect(),
+            },
+        ])
+        .write(&abs)?;
         Ok(CaseOutcome {
             theory: "forward − 3 SE ≤ ln Z ≤ reverse + 3 SE on every model".into(),
             measured: format!(

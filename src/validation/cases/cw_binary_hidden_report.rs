@@ -8,7 +8,7 @@ use super::cw_binary_hidden::{
 use crate::analytic::curie_weiss::CurieWeiss;
 use crate::analytic::ising_hidden::{equal_weights_fixed_point, equal_weights_fixed_point_large_n};
 use crate::error::Result;
-use crate::report::plots::{line_chart_with_markers, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };
@@ -161,16 +161,14 @@ fn figures(
         points: (0..=20).map(|k| (t_end * k as f64 / 20.0, 1.0)).collect(),
     });
     let (abs, rel) = ctx.figure_path(id)?;
-    line_chart_with_markers(
-        &abs,
-        &format!("±1 × ±1 RBM on Curie–Weiss data (N = {n}, β = 1.5): top singular value, seed 0"),
-        "learning time t = N·η·updates",
-        "σ₁(W)",
-        &lines,
-        &marks,
-        false,
-        true,
-    )?;
+    LineChart::new(&format!(
+        "±1 × ±1 RBM on Curie–Weiss data (N = {n}, β = 1.5): top singular value, seed 0"
+    ))
+    .x(Axis::linear("learning time t = N·η·updates"))
+    .y(Axis::log("σ₁(W)"))
+    .series(&lines)
+    .markers(&marks)
+    .write(&abs)?;
     rels.push(rel.display().to_string());
     // t* against α
     let curve = |f: &dyn Fn(&SeedRun) -> f64, name: &str| Series {
@@ -196,16 +194,12 @@ fn figures(
             .collect(),
     }];
     let (abs, rel) = ctx.figure_path(&format!("{id}-tstar"))?;
-    line_chart_with_markers(
-        &abs,
-        "Transition time (σ₁ = 1) against α = N_h/N",
-        "α",
-        "t*",
-        &lines,
-        &marks,
-        true,
-        false,
-    )?;
+    LineChart::new("Transition time (σ₁ = 1) against α = N_h/N")
+        .x(Axis::log("α"))
+        .y(Axis::linear("t*"))
+        .series(&lines)
+        .markers(&marks)
+        .write(&abs)?;
     rels.push(rel.display().to_string());
     // hidden units: measured column overlap against the flow's projection
     let marks: Vec<Series> = studies
@@ -224,16 +218,14 @@ fn figures(
         points: vec![(1e-3, OVERLAP_MIN), (100.0, OVERLAP_MIN)],
     }];
     let (abs, rel) = ctx.figure_path(&format!("{id}-units"))?;
-    line_chart_with_markers(
-        &abs,
-        &format!("Hidden units at t = {t_end}: alignment with ξ against the reduced flow"),
-        "reduced flow √N·|p_a(t_end)| (p_a = ξ̂·W_a)",
-        "|ξ̂·W_a| / ‖W_a‖ (training)",
-        &lines,
-        &marks,
-        true,
-        false,
-    )?;
+    LineChart::new(&format!(
+        "Hidden units at t = {t_end}: alignment with ξ against the reduced flow"
+    ))
+    .x(Axis::log("reduced flow √N·|p_a(t_end)| (p_a = ξ̂·W_a)"))
+    .y(Axis::linear("|ξ̂·W_a| / ‖W_a‖ (training)"))
+    .series(&lines)
+    .markers(&marks)
+    .write(&abs)?;
     rels.push(rel.display().to_string());
     // modes: |ξ̂·u₁| and number of outliers, seed 0
     let mut lines = Vec::new();
@@ -262,16 +254,12 @@ fn figures(
         });
     }
     let (abs, rel) = ctx.figure_path(&format!("{id}-modes"))?;
-    line_chart_with_markers(
-        &abs,
-        "One learnt mode: overlap of u₁ with ξ and number of outliers (seed 0)",
-        "learning time t (log)",
-        "overlap / count",
-        &lines,
-        &[],
-        true,
-        false,
-    )?;
+    LineChart::new("One learnt mode: overlap of u₁ with ξ and number of outliers (seed 0)")
+        .x(Axis::log("learning time t (log)"))
+        .y(Axis::linear("overlap / count"))
+        .series(&lines)
+        .markers(&[])
+        .write(&abs)?;
     rels.push(rel.display().to_string());
     Ok(rels)
 }

@@ -6,7 +6,7 @@ use crate::analytic::curie_weiss::{CurieWeiss, GaussianHiddenFull, GaussianHidde
 use crate::analytic::ode::{dopri5, Dopri5Options};
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{train_on, RunOptions, TrainConfig};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::mean_and_standard_error;
@@ -241,18 +241,14 @@ fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
 fn outcome(ctx: &ValidationContext, set: &Setting, studies: Vec<Study>) -> Result<CaseOutcome> {
     let plot: Vec<Series> = studies.iter().flat_map(|s| s.plot.clone()).collect();
     let (abs, rel) = ctx.figure_path(set.id)?;
-    line_chart_scaled(
-        &abs,
-        &format!(
-            "One Gaussian hidden unit on Curie–Weiss data (β = 1.5, {}): training vs ODE",
-            set.estimator
-        ),
-        "learning time t = N·η·updates",
-        "|ξ·w|/√N",
-        &plot,
-        false,
-        true,
-    )?;
+    LineChart::new(&format!(
+        "One Gaussian hidden unit on Curie–Weiss data (β = 1.5, {}): training vs ODE",
+        set.estimator
+    ))
+    .x(Axis::linear("learning time t = N·η·updates"))
+    .y(Axis::log("|ξ·w|/√N"))
+    .series(&plot)
+    .write(&abs)?;
     let per_size: Vec<String> = studies
         .iter()
         .map(|s| {

@@ -5,7 +5,7 @@
 
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::report::plots::{line_chart_with_markers, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::scaling::finite_size::{locate_peak, Abscissa, Curve, Observable, Peak};
 use crate::scaling::{read_equilibrium_csv, EquilibriumRecord};
@@ -333,16 +333,15 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
         });
     }
     let (abs, rel) = ctx.figure_path(s.id)?;
-    line_chart_with_markers(
-        &abs,
-        &format!("{}: top-mode equilibrium along PCD training", s.label),
-        "parameter updates",
-        "value",
-        &series,
-        &markers,
-        true,
-        true,
-    )?;
+    LineChart::new(&format!(
+        "{}: top-mode equilibrium along PCD training",
+        s.label
+    ))
+    .x(Axis::log("parameter updates"))
+    .y(Axis::log("value"))
+    .series(&series)
+    .markers(&markers)
+    .write(&abs)?;
     let mut table = format!(
         "| update | g = {g_text} | χ | χ^c | τ_int(m₁) | τ_int(m₁²) | sweeps kept × chains | R̂(m₁²) | trustworthy |\n|---|---|---|---|---|---|---|---|---|\n"
     );

@@ -8,7 +8,7 @@ use crate::mean_field::{
     MinimizingSolver, Order, UpdateScheme,
 };
 use crate::rbm::Rbm;
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::sampling::exact::{exact_moments, log_partition_exact};
 use crate::units::{Binary, Ising, UnitKind};
 use crate::validation::{
@@ -242,15 +242,11 @@ impl ValidationCase for MeanFieldErrorOrders {
         let mut all = series(&binary_errors, "{0,1}");
         all.extend(series(&ising_errors, "±1"));
         let (abs, rel) = ctx.figure_path("mean-field-error-orders")?;
-        line_chart_scaled(
-            &abs,
-            "|ln Z - (-F_k)| on fixture B against the weight scale",
-            "epsilon",
-            "|error| (nats)",
-            &all,
-            true,
-            true,
-        )?;
+        LineChart::new("|ln Z - (-F_k)| on fixture B against the weight scale")
+            .x(Axis::log("epsilon"))
+            .y(Axis::log("|error| (nats)"))
+            .series(&all)
+            .write(&abs)?;
         Ok(CaseOutcome {
             theory: "table of prediction 3; slopes 2.00 ± 0.02 (naive), 4.00 ± 0.03 (TAP2, TAP3); ±1: 2.00 ± 0.05, 4.0 ± 0.05"
                 .into(),

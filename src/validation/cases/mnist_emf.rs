@@ -3,7 +3,7 @@
 use super::mnist_samples::{median, nearest_hamming};
 use crate::error::Result;
 use crate::rbm::AnyRbm;
-use crate::report::plots::{image_grid, line_chart_scaled, Series};
+use crate::report::chart::{Axis, ImageGrid, LineChart, Series};
 use crate::run::{train_or_reuse, RunOptions, RunSummary, TrainConfig};
 use crate::sampling::{run_chains, ChainState};
 use crate::units::sigmoid;
@@ -179,40 +179,36 @@ impl ValidationCase for MnistPcdVersusEmf {
         };
         let (k_pcd, k_emf) = (kurtosis(&w_pcd), kurtosis(&w_emf));
         let (abs_h, rel_h) = ctx.figure_path("mnist-pcd-vs-emf-weights")?;
-        line_chart_scaled(
-            &abs_h,
+        LineChart::new(
             "Weight distributions: initial Gaussian (std 0.01), PCD-5 and EMF-TAP2 after 30 epochs",
-            "W_ij",
-            "density",
-            &[
-                Series {
-                    name: "initial".into(),
-                    points: density(&w_init, -extent, extent, 200),
-                },
-                Series {
-                    name: "PCD-5".into(),
-                    points: density(&w_pcd, -extent, extent, 200),
-                },
-                Series {
-                    name: "EMF-TAP2".into(),
-                    points: density(&w_emf, -extent, extent, 200),
-                },
-            ],
-            false,
-            true,
-        )?;
+        )
+        .x(Axis::linear("W_ij"))
+        .y(Axis::log("density"))
+        .series(&[
+            Series {
+                name: "initial".into(),
+                points: density(&w_init, -extent, extent, 200),
+            },
+            Series {
+                name: "PCD-5".into(),
+                points: density(&w_pcd, -extent, extent, 200),
+            },
+            Series {
+                name: "EMF-TAP2".into(),
+                points: density(&w_emf, -extent, extent, 200),
+            },
+        ])
+        .write(&abs_h)?;
         let (abs_t, rel_t) = ctx.figure_path("mnist-pcd-vs-emf-teff")?;
         let curve = |t: &[f64]| -> Vec<(f64, f64)> {
             std::iter::once((0.0, t_init))
                 .chain(t.iter().enumerate().map(|(k, &x)| ((k + 1) as f64, x)))
                 .collect()
         };
-        line_chart_scaled(
-            &abs_t,
-            "Effective temperature T_eff = 1/Var(W) per epoch (MNIST)",
-            "epoch",
-            "T_eff",
-            &[
+        LineChart::new("Effective temperature T_eff = 1/Var(W) per epoch (MNIST)")
+            .x(Axis::linear("epoch"))
+            .y(Axis::log("T_eff"))
+            .series(&[
                 Series {
                     name: "PCD-5".into(),
                     points: curve(&t_pcd),
@@ -221,14 +217,15 @@ impl ValidationCase for MnistPcdVersusEmf {
                     name: "EMF-TAP2".into(),
                     points: curve(&t_emf),
                 },
-            ],
-            false,
-            true,
-        )?;
+            ])
+            .write(&abs_t)?;
         let mut figures = vec![rel_h, rel_t];
         for (name, summary) in [("pcd", &pcd), ("emf", &emf)] {
             let (abs, rel) = ctx.figure_path(&format!("mnist-pcd-vs-emf-features-{name}"))?;
-            image_grid(&abs, &features(&summary.model, 100), (28, 28), 10, 2)?;
+            ImageGrid::new(&features(&summary.model, 100), (28, 28))
+                .columns(10)
+                .scale(2)
+                .write(&abs)?;
             figures.push(rel);
         }
         // samples and how digit-like they are (median nearest-neighbour Hamming distance to
@@ -246,7 +243,10 @@ impl ValidationCase for MnistPcdVersusEmf {
                 .map(|r| r.iter().copied().collect())
                 .collect();
             let (abs, rel) = ctx.figure_path(&format!("mnist-pcd-vs-emf-samples-{name}"))?;
-            image_grid(&abs, &images, (28, 28), 10, 2)?;
+            ImageGrid::new(&images, (28, 28))
+                .columns(10)
+                .scale(2)
+                .write(&abs)?;
             figures.push(rel);
             let binary = means.map(|x| if x >= 0.5 { 1.0 } else { 0.0 });
             distances.push(median(&nearest_hamming(&binary, &reference)));

@@ -4,7 +4,7 @@ use super::{exact_visible_samples, random_model};
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::likelihood::exact_log_likelihood;
-use crate::report::plots::{line_chart, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{train_on, RunOptions, TrainConfig};
 use crate::units::Binary;
 use crate::validation::{
@@ -98,12 +98,10 @@ impl ValidationCase for PcdRaisesLikelihood {
         let l_exact = exact_curve.last().map_or(f64::NAN, |p| p.1);
         let fraction = (l_pcd - l0) / (l_teacher - l0);
         let (abs, rel) = ctx.figure_path("pcd-raises-likelihood")?;
-        line_chart(
-            &abs,
-            "Exact log-likelihood of the training set, 10x6 RBM",
-            "epoch",
-            "L (nats per sample)",
-            &[
+        LineChart::new("Exact log-likelihood of the training set, 10x6 RBM")
+            .x(Axis::linear("epoch"))
+            .y(Axis::linear("L (nats per sample)"))
+            .series(&[
                 Series {
                     name: "PCD-5".into(),
                     points: pcd_curve.clone(),
@@ -116,9 +114,8 @@ impl ValidationCase for PcdRaisesLikelihood {
                     name: "teacher".into(),
                     points: vec![(0.0, l_teacher), (base.epochs as f64, l_teacher)],
                 },
-            ],
-            false,
-        )?;
+            ])
+            .write(&abs)?;
         let ok = l_pcd > l0 && fraction >= GAP_FRACTION;
         Ok(CaseOutcome {
             theory: format!("L rises from {l0:.4}; closes >= {GAP_FRACTION} of the gap to the teacher's {l_teacher:.4}"),

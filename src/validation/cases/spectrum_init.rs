@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit};
 use crate::rbm::Rbm;
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::spectral::{
     fit_marchenko_pastur, singular_value_edges, FitOptions, MarchenkoPastur, WeightSpectrum,
 };
@@ -127,12 +127,10 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
             })
             .collect();
         let (abs, rel) = ctx.figure_path("spectrum-init-mp")?;
-        line_chart_scaled(
-            &abs,
-            "Initial W (784×500, std 0.01): λ = s²/N against Marchenko–Pastur",
-            "λ = s²/max(Nv, Nh)",
-            "density",
-            &[
+        LineChart::new("Initial W (784×500, std 0.01): λ = s²/N against Marchenko–Pastur")
+            .x(Axis::linear("λ = s²/max(Nv, Nh)"))
+            .y(Axis::linear("density"))
+            .series(&[
                 Series {
                     name: "histogram".into(),
                     points: hist,
@@ -141,10 +139,8 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
                     name: "Marchenko–Pastur (closed form, no fit)".into(),
                     points: curve,
                 },
-            ],
-            false,
-            false,
-        )?;
+            ])
+            .write(&abs)?;
         let details = format!(
             "For each shape and seed, W is drawn by the trainer's initialiser and its singular \
              values are fitted with `fit_marchenko_pastur` (KS minimisation over (σ², q), \

@@ -4,7 +4,7 @@
 
 use crate::data::{DatasetChoice, Encoding};
 use crate::error::Result;
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::spectral::dynamics::{RunSpectrum, SAME_MODE_OVERLAP};
 use crate::spectral::overlap_matrix;
@@ -105,15 +105,13 @@ impl ValidationCase for PlantedModesLearnt {
             })
             .collect();
         let (abs, rel) = ctx.figure_path("planted-modes-learnt")?;
-        line_chart_scaled(
-            &abs,
+        LineChart::new(
             "Planted data: best overlap of W's top-20 left singular vectors with each pattern",
-            "epoch",
-            "max_α |u_α · ξ_a|",
-            &series,
-            true,
-            false,
-        )?;
+        )
+        .x(Axis::log("epoch"))
+        .y(Axis::linear("max_α |u_α · ξ_a|"))
+        .series(&series)
+        .write(&abs)?;
         let fmt_e = |e: &Option<f64>| e.map_or("never".to_string(), |e| format!("{e:.2}"));
         let last = summary.points.last();
         Ok(CaseOutcome {

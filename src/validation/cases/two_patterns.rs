@@ -3,7 +3,7 @@
 
 use crate::analytic::two_patterns::{block_magnetizations, growth_rates, mean_field};
 use crate::error::Result;
-use crate::report::plots::{line_chart, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::validation::{
     CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
 };
@@ -85,14 +85,13 @@ impl ValidationCase for TwoPatternsPhaseDiagram {
             }
         }
         let (abs, rel) = ctx.figure_path("two-patterns-phase-diagram")?;
-        line_chart(
-            &abs,
+        LineChart::new(
             "Two correlated patterns: mean-field m₁, m₂ against T (transitions at 1 ± κ)",
-            "T = 1/β",
-            "magnetisation",
-            &series,
-            false,
-        )?;
+        )
+        .x(Axis::linear("T = 1/β"))
+        .y(Axis::linear("magnetisation"))
+        .series(&series)
+        .write(&abs)?;
         let ok = wrong.is_empty() && worst < TOL;
         Ok(CaseOutcome {
             theory: format!("transitions at 1 ± κ; predicted values within {TOL:e}"),
