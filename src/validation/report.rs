@@ -97,6 +97,24 @@ pub fn markdown(records: &[CaseRecord], header: &str) -> String {
             r.seed.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
             r.seconds
         );
+        if !r.checks.is_empty() {
+            let _ = writeln!(
+                md,
+                "| check | measured | condition | reference | verdict |\n|---|---|---|---|---|"
+            );
+            for c in &r.checks {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} |",
+                    cell(&c.name),
+                    c.measured,
+                    cell(&c.condition),
+                    cell(&c.reference),
+                    c.verdict
+                );
+            }
+            let _ = writeln!(md);
+        }
         if let Some(reason) = &r.reason {
             let _ = writeln!(md, "*Note.* {reason}\n");
         }

@@ -334,7 +334,8 @@ pub(super) fn outcome(
             100.0 * RATE_TOL,
             100.0 * FINAL_TOL
         )),
-        verdict: Verdict::from_bool(summaries.iter().all(|s| s.ok)),
+        checks: Vec::new(),
+        legacy_verdict: Some(Verdict::from_bool(summaries.iter().all(|s| s.ok))),
         details,
         figures: figures.into_iter().map(std::path::PathBuf::from).collect(),
         seed: Some(ctx.seed),

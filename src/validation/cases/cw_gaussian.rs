@@ -285,7 +285,8 @@ fn outcome(ctx: &ValidationContext, set: &Setting, studies: Vec<Study>) -> Resul
             100.0 * RATE_TOL,
             100.0 * NORM_TOL
         )),
-        verdict: Verdict::from_bool(studies.iter().all(|s| s.ok)),
+        checks: Vec::new(),
+        legacy_verdict: Some(Verdict::from_bool(studies.iter().all(|s| s.ok))),
         details: format!(
             "Each seed draws {} exact teacher samples and trains an N×1 RBM (±1 visible, Gaussian \
              hidden of precision 1, W = w/√N, zero fields, not trained) with the `{}` \

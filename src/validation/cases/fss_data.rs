@@ -406,7 +406,8 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
             "g in [{}, {}] at both peaks",
             CONTROL_WINDOW.0, CONTROL_WINDOW.1
         )),
-        verdict: if ok { Verdict::Pass } else { Verdict::Fail },
+        checks: Vec::new(),
+        legacy_verdict: Some(if ok { Verdict::Pass } else { Verdict::Fail }),
         details,
         figures: vec![rel],
         seed: Some(ctx.seed),

@@ -8,9 +8,7 @@ use crate::sampling::exact::{state_index, visible_distribution};
 use crate::sampling::{run_chains, ChainState};
 use crate::stats::chi_square_test;
 use crate::units::{Binary, Ising, UnitKind};
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -92,7 +90,11 @@ impl ValidationCase for GibbsChiSquare {
             theory: format!("p-value > {P_MIN} for each model"),
             measured: format!("min p-value {min_p:.4}"),
             tolerance: Tolerance::PValueAbove(P_MIN),
-            verdict: Verdict::from_bool(min_p > P_MIN),
+            checks: tests
+                .iter()
+                .map(|(name, t)| Check::p_value_above(format!("{name}: χ² p-value"), t.p_value, P_MIN))
+                .collect(),
+            legacy_verdict: None,
             details,
             figures: vec![rel],
             seed: Some(seed),

@@ -206,7 +206,8 @@ fn study(
              its prediction is ≥ {OUTLIER_FACTOR}× the bulk edge: |ln(σ_train/σ_linear)| ≤ \
              {LINEAR_TOL}; mode 1 compared at ≥ {MIN_COMPARED} saves"
         )),
-        verdict,
+        checks: Vec::new(),
+        legacy_verdict: Some(verdict),
         details: format!(
             "{setup} Run `runs/{id}` ({}). Learning time t = η·updates; spectrum saved {} times \
              per decade of updates. The prediction is the first-order gradient flow of a {{0,1}} \

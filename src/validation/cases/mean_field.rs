@@ -129,7 +129,8 @@ impl ValidationCase for TapFixedPoints {
                 "magnetisations within {MAGNETISATION_TOL:e}, all converged; EMF errors within half a unit \
                  of their last quoted digit"
             )),
-            verdict: Verdict::from_bool(pass),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(pass)),
             details: format!(
                 "Fixture W = [[0.5,−0.3],[0.2,0.8],[−0.6,0.1]], a = [0.1,−0.2,0.3], b = [−0.1,0.2]; start m = ½; \
                  damping 0.5, tolerance 1e-13 for the iterations, 1e-10 for L-BFGS.\n\n\
@@ -257,7 +258,8 @@ impl ValidationCase for MeanFieldErrorOrders {
             tolerance: Tolerance::Criterion(
                 "table within 1e-3 relative; slopes within the stated ranges; naive error > 0".into(),
             ),
-            verdict: Verdict::from_bool(pass),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(pass)),
             details: format!(
                 "Fixture B (8×5, W_ij = ε sin(1+3i+7j)); fixed points from the neutral point, damping 0.5, \
                  tolerance 1e-13; exact ln Z by enumeration. Errors ln Z − (−F_k), measured (theory):\n\n\
@@ -327,7 +329,8 @@ impl ValidationCase for TapDivergenceReported {
                     .unwrap_or(0)
             ),
             tolerance: Tolerance::Criterion("all 16 starts reported as diverged".into()),
-            verdict: Verdict::from_bool(pass),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(pass)),
             details: format!(
                 "Random ±1 model, weights N(0, 2²), biases N(0, 0.1²), seed {seed}; 16 random starts; parallel \
                  updates, damping 0, tolerance 1e-10, 2000 iterations at most. A start is declared diverged when \

@@ -287,7 +287,8 @@ impl ValidationCase for MnistPcdVersusEmf {
                 "T_eff below its initial value, and changing by less than {:.0} % between epoch {SETTLED_AFTER} and {EPOCHS} (both methods)",
                 100.0 * SETTLE_CHANGE
             )),
-            verdict: Verdict::from_bool(t_ok),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(t_ok)),
             details: format!(
                 "Fissore's settings for both runs: 784×500, batch 100, learning rate 0.01, weights N(0, 0.01²), \
                  visible bias from the data, f32, seed {seed}; PCD-5 with 100 chains; EMF at order 2 with 100 \

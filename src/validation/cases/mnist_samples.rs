@@ -6,7 +6,7 @@ use crate::report::chart::{Axis, ImageGrid, LineChart, Series};
 use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::sampling::{run_chains, ChainState};
 use crate::validation::{
-    CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
+    CaseOutcome, Check, Claim, Level, Tolerance, ValidationCase, ValidationContext,
 };
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
@@ -148,7 +148,9 @@ impl ValidationCase for MnistPcdSamples {
             theory: format!("median NN distance < {midpoint:.1} (midway between real digits {d_test:.1} and independent pixels {d_null:.1})"),
             measured: format!("median NN distance of RBM samples {d_rbm:.1}"),
             tolerance: Tolerance::Criterion("closer to real digits than to the independent-pixel null".into()),
-            verdict: Verdict::from_bool(d_rbm < midpoint),
+            checks: vec![Check::below("median NN distance of RBM samples", d_rbm, midpoint)
+                .against_measured("midway between real test digits and independent pixels")],
+            legacy_verdict: None,
             details: format!(
                 "Training: {} epochs, {} samples, run directory `{}` (seconds per epoch: {:?}). \
                  Samples: {SAMPLES} chains from uniform random starts, {SWEEPS} block-Gibbs sweeps; the figure \

@@ -180,7 +180,8 @@ impl ValidationCase for MnistModesFollowPca {
                 "subspace overlap ‖U₅ᵀE₅‖²/5 > {STRONG_OVERLAP} at the save nearest epoch 1 \
                  (random: 0.006), and smaller at the last save"
             )),
-            verdict: Verdict::from_bool(ok),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(ok)),
             details: format!(
                 "{note}\n\nE_k: eigenvectors of the centred data covariance (60 000 binarised \
                  training images). Overlap of the top-k subspaces ‖U_kᵀE_k‖²_F/k, and \
@@ -265,7 +266,8 @@ impl ValidationCase for MnistCutoffSlows {
                 "final cutoff above the first one, and the log-log slope of the growth rate per \
                  epoch against time (epochs ≥ 1) negative by more than {DECAY_SE} standard errors"
             )),
-            verdict: Verdict::from_bool(ok),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(ok)),
             details: format!(
                 "{note}\n\nThe cutoff is the knot of a continuous two-segment least-squares fit \
                  of ln σ_α against ln α over the outliers (those above the fitted \
@@ -331,7 +333,8 @@ impl ValidationCase for MnistOutlierHierarchy {
                  singular value at the end"
                     .into(),
             ),
-            verdict: Verdict::from_bool(ok),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(ok)),
             details: format!(
                 "{note}\n\nModes are followed from save to save through their left singular \
                  vectors (greedy matching of |u_α(t)·u_β(t')| ≥ 1/√2, top 20 modes saved). \
@@ -404,7 +407,8 @@ impl ValidationCase for MnistBulkShrinks {
                  from each of the saves nearest epochs 0, 1, 10, 50 to the next"
                     .into(),
             ),
-            verdict: Verdict::from_bool(ok),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(ok)),
             details: format!(
                 "{note}\n\nThe bulk is what the Marchenko–Pastur fit leaves after removing the \
                  outliers; its fitted edge and median are in `bulk-vs-time.png`."
@@ -478,7 +482,8 @@ impl ValidationCase for MnistZeroBiasMeanMode {
                 "cosine of u₁ with the mean training image minus ½ above {MEAN_MODE_OVERLAP} for \
                  the zero-bias run and below it for the data-bias run at the same epoch"
             )),
-            verdict: Verdict::from_bool(ok),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(ok)),
             details: format!(
                 "{note_zero}\n\n{note_data}\n\nThe mean image m is the mean of the binarised \
                  training images, measured from the paramagnetic point ½ (the ±1 \
@@ -570,7 +575,8 @@ impl ValidationCase for MnistReconstructionTopModes {
                  boundaries)"
                     .into(),
             ),
-            verdict: Verdict::from_bool(ok),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::from_bool(ok)),
             details: format!(
                 "{note}\n\nReconstruction: one mean-field pass v → E[h|v] → E[v|h] under the \
                  model with W replaced by its top-k modes (biases kept), on the first 500 \

@@ -7,9 +7,7 @@ use crate::likelihood::exact_log_likelihood;
 use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{train_on, RunOptions, TrainConfig};
 use crate::units::Binary;
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -116,12 +114,15 @@ impl ValidationCase for PcdRaisesLikelihood {
                 },
             ])
             .write(&abs)?;
-        let ok = l_pcd > l0 && fraction >= GAP_FRACTION;
         Ok(CaseOutcome {
             theory: format!("L rises from {l0:.4}; closes >= {GAP_FRACTION} of the gap to the teacher's {l_teacher:.4}"),
             measured: format!("L = {l_pcd:.4} after {} epochs ({:.0}% of the gap)", base.epochs, 100.0 * fraction),
             tolerance: Tolerance::Criterion(format!("L_final > L_0 and gap fraction >= {GAP_FRACTION}")),
-            verdict: Verdict::from_bool(ok),
+            checks: vec![
+                Check::above("L after PCD training", l_pcd, l0).against_measured("L before training"),
+                Check::at_least("fraction of the gap to the teacher closed", fraction, GAP_FRACTION),
+            ],
+            legacy_verdict: None,
             details: format!(
                 "Teacher: random 10×6 {{0,1}} RBM (weights std 1.5, biases std 0.5); data: 1000 exact samples. \
                  Student: weights N(0, 0.01²), zero biases; PCD-5 with 20 persistent chains, batch 20, \

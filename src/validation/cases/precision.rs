@@ -83,7 +83,8 @@ impl ValidationCase for F32MatchesF64 {
                  S = {SEEDS} seeds",
                 c.steps.len()
             )),
-            verdict,
+            checks: Vec::new(),
+            legacy_verdict: Some(verdict),
             details: format!(
                 "Teacher: random 12×6 {{0,1}} RBM (weights std {}, biases std {}, seed {}); data: {} exact \
                  samples. Student: weights N(0, {}²), zero biases; PCD-{} with {} persistent chains, batch {}, \

@@ -10,7 +10,7 @@ use crate::spectral::{
 };
 use crate::units::Binary;
 use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
+    all_pass, labelled, CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext,
 };
 use rand::SeedableRng;
 use serde_json::json;
@@ -56,7 +56,7 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
 
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
         let mut rows = Vec::new();
-        let mut ok = true;
+        let mut checks = Vec::new();
         let mut worst_p: f64 = 1.0;
         let mut worst_edge: f64 = 0.0;
         let mut figure_values = Vec::new();
@@ -82,11 +82,17 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
                 let (flo, fhi) = ((la * big).sqrt(), (lb * big).sqrt());
                 let (elo, ehi) = ((flo - lo).abs() / hi, (fhi / hi - 1.0).abs());
                 let lower_own = (flo / lo - 1.0).abs();
-                let pass = fit.p_value > P_MIN
-                    && elo < EDGE_TOL
-                    && ehi < EDGE_TOL
-                    && fit.outliers.is_empty();
-                ok &= pass;
+                let group = labelled(
+                    format!("{nv}×{nh}, seed {seed}"),
+                    [
+                        Check::p_value_above("KS p-value", fit.p_value, P_MIN),
+                        Check::below("lower edge error (of the upper edge)", elo, EDGE_TOL),
+                        Check::below("upper edge relative error", ehi, EDGE_TOL),
+                        Check::at_most("outliers", fit.outliers.len() as f64, 0.0),
+                    ],
+                );
+                let pass = all_pass(&group);
+                checks.extend(group);
                 worst_p = worst_p.min(fit.p_value);
                 worst_edge = worst_edge.max(elo).max(ehi);
                 rows.push(json!({
@@ -178,7 +184,8 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
                 "every draw: p > {P_MIN}, both edges within {}%, zero outliers",
                 100.0 * EDGE_TOL
             )),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details,
             figures: vec![rel],
             seed: Some(ctx.seed),

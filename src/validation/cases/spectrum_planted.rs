@@ -9,9 +9,7 @@ use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::spectral::dynamics::{RunSpectrum, SAME_MODE_OVERLAP};
 use crate::spectral::overlap_matrix;
 use crate::studies::spectrum::{spectrum_report, SpectrumOptions};
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use serde_json::json;
 use std::str::FromStr;
 
@@ -95,9 +93,27 @@ impl ValidationCase for PlantedModesLearnt {
                 final_best[a] = best_outlier;
             }
         }
-        let ordered =
-            emergence.iter().all(Option::is_some) && emergence.windows(2).all(|w| w[0] < w[1]);
-        let aligned = final_best.iter().all(|&b| b > ALIGNMENT);
+        // emergence of every pattern, in the order of the growth rates (a pattern that never
+        // emerged has no epoch: its "emerges" check fails, and NaN fails its order check)
+        let epoch_of = |a: usize| emergence[a].unwrap_or(f64::NAN);
+        let mut checks: Vec<Check> = (0..k)
+            .map(|a| Check::holds(format!("pattern {} emerges", a + 1), emergence[a].is_some()))
+            .collect();
+        checks.extend((1..k).map(|a| {
+            Check::below(
+                format!("emergence epoch of pattern {a}"),
+                epoch_of(a - 1),
+                epoch_of(a),
+            )
+            .against_measured(format!("emergence epoch of pattern {}", a + 1))
+        }));
+        checks.extend((0..k).map(|a| {
+            Check::above(
+                format!("final overlap of pattern {}", a + 1),
+                final_best[a],
+                ALIGNMENT,
+            )
+        }));
         let series: Vec<Series> = (0..k)
             .map(|a| Series {
                 name: format!("pattern {} (β = {})", a + 1, modes.strengths()[a]),
@@ -133,7 +149,8 @@ impl ValidationCase for PlantedModesLearnt {
                 "pattern a emerges (an outlier's left vector has overlap ≥ 1/√2 with it) strictly \
                  before pattern a+1; at the end each pattern has an outlier with overlap > {ALIGNMENT}"
             )),
-            verdict: Verdict::from_bool(ordered && aligned),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "Data `{spelling}` ({SAMPLES} samples, {N_VISIBLE} units, strengths {STRENGTHS}): \
                  data variances along the patterns {:.3}, {:.3}, {:.3} (exact, by enumeration); a \

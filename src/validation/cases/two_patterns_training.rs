@@ -465,7 +465,8 @@ fn outcome(
              transition-time difference training − flow within one sd across seeds; η¹ first",
             100.0 * RATE_TOL
         )),
-        verdict: Verdict::from_bool(studies.iter().all(|(_, s)| s.ok)),
+        checks: Vec::new(),
+        legacy_verdict: Some(Verdict::from_bool(studies.iter().all(|(_, s)| s.ok))),
         details: format!(
             "Each seed draws {} exact teacher samples (two Curie–Weiss blocks, N₁ = {}, N₂ = \
              {}) and adds their images under the teacher's block flips (×4, so that the data \
