@@ -10,7 +10,7 @@ use crate::run::{train_or_reuse, RunOptions, TrainConfig};
 use crate::scaling::finite_size::{locate_peak, Abscissa, Curve, Observable, Peak};
 use crate::scaling::{read_equilibrium_csv, EquilibriumRecord};
 use crate::validation::{
-    CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
+    CaseOutcome, Check, Claim, Level, Tolerance, ValidationCase, ValidationContext,
 };
 use serde_json::json;
 
@@ -290,8 +290,21 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
     let step_of = |p: &Peak| p.location.exp();
     let g_chi = control_at(&records, step_of(&chi_peak));
     let g_tau = control_at(&records, step_of(&tau_peak));
-    let inside = |g: f64| g >= CONTROL_WINDOW.0 && g <= CONTROL_WINDOW.1;
-    let ok = t_cross.is_some() && inside(g_chi) && inside(g_tau);
+    let checks = vec![
+        Check::holds("the two order parameters cross", t_cross.is_some()),
+        Check::interval(
+            "control g at the χ^c peak",
+            g_chi,
+            CONTROL_WINDOW.0,
+            CONTROL_WINDOW.1,
+        ),
+        Check::interval(
+            "control g at the τ peak",
+            g_tau,
+            CONTROL_WINDOW.0,
+            CONTROL_WINDOW.1,
+        ),
+    ];
     // figure: χ^c, τ(m1), τ(m1²) and g against updates, markers at the crossing
     let series_of = |f: &dyn Fn(&EquilibriumRecord) -> f64, name: &str| Series {
         name: name.into(),
@@ -406,8 +419,8 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
             "g in [{}, {}] at both peaks",
             CONTROL_WINDOW.0, CONTROL_WINDOW.1
         )),
-        checks: Vec::new(),
-        legacy_verdict: Some(if ok { Verdict::Pass } else { Verdict::Fail }),
+        checks,
+        legacy_verdict: None,
         details,
         figures: vec![rel],
         seed: Some(ctx.seed),
