@@ -248,9 +248,7 @@ impl Check {
     pub fn verdict(&self) -> Verdict {
         match (self.passes(), &self.kind) {
             (Some(ok), _) => Verdict::from_bool(ok),
-            (None, Kind::Undecided(reason)) => {
-                Verdict::Inconclusive(format!("{}: {reason}", self.name))
-            }
+            (None, Kind::Undecided(reason)) => Verdict::Inconclusive(reason.clone()),
             (None, _) => Verdict::Inconclusive(format!("{}: undecided", self.name)),
         }
     }
@@ -428,10 +426,7 @@ mod tests {
         assert_eq!(Check::holds("h", false).passes(), Some(false));
         let u = Check::undecided("u", "too few points");
         assert_eq!(u.passes(), None);
-        assert_eq!(
-            u.verdict(),
-            Verdict::Inconclusive("u: too few points".into())
-        );
+        assert_eq!(u.verdict(), Verdict::Inconclusive("too few points".into()));
     }
 
     #[test]
@@ -445,7 +440,7 @@ mod tests {
         assert_eq!(verdict_of(&[pass.clone(), nan]), Verdict::Fail);
         assert_eq!(
             verdict_of(&[pass.clone(), undecided.clone()]),
-            Verdict::Inconclusive("u: no data".into())
+            Verdict::Inconclusive("no data".into())
         );
         assert_eq!(verdict_of(&[undecided, fail]), Verdict::Fail);
         assert_eq!(verdict_of(&[]), Verdict::Inconclusive("no checks".into()));

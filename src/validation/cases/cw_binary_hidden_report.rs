@@ -10,21 +10,33 @@ use crate::analytic::ising_hidden::{equal_weights_fixed_point, equal_weights_fix
 use crate::error::Result;
 use crate::report::chart::{Axis, LineChart, Series};
 use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
+    all_pass, labelled, CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext,
 };
 use serde_json::json;
 
 /// Per-α summary and verdict parts.
 struct Summary {
     line: String,
-    ok: bool,
+    checks: Vec<Check>,
     numbers: serde_json::Value,
 }
 
 fn summarise(study: &AlphaStudy, g: f64) -> Summary {
     let runs = &study.runs;
     let rates: Vec<f64> = runs.iter().map(|r| r.rate).collect();
-    let rate_ok = rates.iter().all(|r| (r / g - 1.0).abs() < RATE_TOL);
+    let seed_label = |k: usize| format!("seed {}", runs[k].seed);
+    let rate_checks: Vec<Check> = rates
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            Check::below(
+                format!("{}: |rate/g − 1|", seed_label(k)),
+                (r / g - 1.0).abs(),
+                RATE_TOL,
+            )
+        })
+        .collect();
+    let rate_ok = all_pass(&rate_checks);
     let tt: Vec<f64> = runs.iter().map(|r| opt(r.t_train)).collect();
     let to: Vec<f64> = runs.iter().map(|r| opt(r.t_ode)).collect();
     let tl: Vec<f64> = runs.iter().map(|r| r.t_linear).collect();
@@ -34,22 +46,74 @@ fn summarise(study: &AlphaStudy, g: f64) -> Summary {
     let (d_mean, _) = stats_of(&diff);
     let lag: Vec<f64> = tt.iter().zip(&tl).map(|(a, b)| a - b).collect();
     let (lag_mean, _) = stats_of(&lag);
-    let time_ok = d_mean.is_finite() && d_mean.abs() <= tt_sd;
-    let linear_fails = lag_mean > LINEAR_FAIL_SDS * tt_sd;
+    let time_checks = vec![
+        Check::holds("mean(t*_train − t*_flow) is finite", d_mean.is_finite()),
+        Check::at_most("|mean(t*_train − t*_flow)|", d_mean.abs(), tt_sd)
+            .against_measured("sd of t*_train over seeds"),
+    ];
+    let time_ok = all_pass(&time_checks);
+    let linear_check = Check::above(
+        "mean(t*_train − t*_linear)",
+        lag_mean,
+        LINEAR_FAIL_SDS * tt_sd,
+    )
+    .against_measured("LINEAR_FAIL_SDS × sd of t*_train over seeds");
+    let linear_fails = all_pass(std::slice::from_ref(&linear_check));
     let finals: Vec<f64> = runs.iter().map(|r| r.final_train).collect();
     let final_odes: Vec<f64> = runs.iter().map(|r| r.final_ode).collect();
-    let final_ok = finals
+    let final_checks: Vec<Check> = finals
         .iter()
         .zip(&final_odes)
-        .all(|(a, b)| (a / b - 1.0).abs() < FINAL_TOL);
-    let mode_ok = runs.iter().all(|r| {
-        r.outliers.last() == Some(&1) && r.xi_overlap.last().is_some_and(|&o| o > OVERLAP_MIN)
-    });
-    let aligned_ok = runs.iter().all(|r| r.aligned_ok);
+        .enumerate()
+        .map(|(k, (a, b))| {
+            Check::below(
+                format!("{}: |σ₁(t_end)/flow − 1|", seed_label(k)),
+                (a / b - 1.0).abs(),
+                FINAL_TOL,
+            )
+        })
+        .collect();
+    let final_ok = all_pass(&final_checks);
+    let mode_checks: Vec<Check> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| {
+            [
+                Check::holds(
+                    format!("{}: exactly one outlier at t_end", seed_label(k)),
+                    r.outliers.last() == Some(&1),
+                ),
+                Check::above(
+                    format!("{}: |ξ̂·u₁| at t_end", seed_label(k)),
+                    r.xi_overlap.last().copied().unwrap_or(f64::NAN),
+                    OVERLAP_MIN,
+                ),
+            ]
+        })
+        .collect();
+    let mode_ok = all_pass(&mode_checks);
+    let aligned_checks: Vec<Check> = runs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            Check::holds(
+                format!("{}: units predicted aligned are aligned", seed_label(k)),
+                r.aligned_ok,
+            )
+        })
+        .collect();
+    let aligned_ok = all_pass(&aligned_checks);
     let units: Vec<(f64, f64, f64)> = runs.iter().flat_map(|r| r.units.clone()).collect();
     let aligned = units.iter().filter(|u| u.1 > OVERLAP_MIN).count();
     let predicted = units.iter().filter(|u| u.2 > OVERLAP_MIN).count();
-    let ok = rate_ok && time_ok && linear_fails && final_ok && mode_ok && aligned_ok;
+    let mut checks = rate_checks;
+    checks.extend(time_checks);
+    checks.push(linear_check);
+    checks.extend(final_checks);
+    checks.extend(mode_checks);
+    checks.extend(aligned_checks);
+    let checks = labelled(format!("α = {}", study.alpha), checks);
+    let ok = all_pass(&checks);
     let fmt = |xs: &[f64]| {
         xs.iter()
             .map(|x| format!("{x:.3}"))
@@ -104,7 +168,11 @@ fn summarise(study: &AlphaStudy, g: f64) -> Summary {
             "outliers_end": r.outliers.last(), "xi_overlap_end": r.xi_overlap.last(),
         })).collect::<Vec<_>>(),
     });
-    Summary { line, ok, numbers }
+    Summary {
+        line,
+        checks,
+        numbers,
+    }
 }
 
 fn figures(
@@ -334,8 +402,8 @@ pub(super) fn outcome(
             100.0 * RATE_TOL,
             100.0 * FINAL_TOL
         )),
-        checks: Vec::new(),
-        legacy_verdict: Some(Verdict::from_bool(summaries.iter().all(|s| s.ok))),
+        checks: summaries.iter().flat_map(|s| s.checks.clone()).collect(),
+        legacy_verdict: None,
         details,
         figures: figures.into_iter().map(std::path::PathBuf::from).collect(),
         seed: Some(ctx.seed),

@@ -11,7 +11,7 @@ use crate::run::{train_on, RunOptions, TrainConfig};
 use crate::spectral::dynamics::RunSpectrum;
 use crate::stats::mean_and_standard_error;
 use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
+    labelled, CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext,
 };
 use rand::SeedableRng;
 use serde_json::json;
@@ -81,7 +81,7 @@ struct Study {
     tt_mean: f64,
     tt_sd: f64,
     d_mean: f64,
-    ok: bool,
+    checks: Vec<Check>,
 }
 
 /// Trains `SEEDS` runs of `set` at size `n` and integrates the ODE from each run's w(0).
@@ -212,17 +212,40 @@ fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
     };
     let (rates, norms) = (get("train_rate"), get("final_norm"));
     let (tt, to) = (get("train_transition"), get("ode_transition"));
-    let rate_ok = rates
+    let mut checks: Vec<Check> = rates
         .iter()
-        .all(|r| (r / theory_rate - 1.0).abs() < RATE_TOL);
-    let norm_ok = norms
-        .iter()
-        .all(|n| (n / BETA.sqrt() - 1.0).abs() < NORM_TOL);
+        .enumerate()
+        .map(|(k, r)| {
+            Check::below(
+                format!("run {k}: |rate/theory − 1|"),
+                (r / theory_rate - 1.0).abs(),
+                RATE_TOL,
+            )
+        })
+        .collect();
+    checks.extend(norms.iter().enumerate().map(|(k, n)| {
+        Check::below(
+            format!("run {k}: |final norm/√β − 1|"),
+            (n / BETA.sqrt() - 1.0).abs(),
+            NORM_TOL,
+        )
+    }));
     let (tt_mean, tt_se) = mean_and_standard_error(&tt);
     let tt_sd = tt_se * (tt.len() as f64).sqrt();
     let diffs: Vec<f64> = tt.iter().zip(&to).map(|(a, b)| a - b).collect();
     let (d_mean, _) = mean_and_standard_error(&diffs);
-    let time_ok = d_mean.is_finite() && d_mean.abs() <= tt_sd;
+    checks.push(Check::holds(
+        "mean transition-time difference is finite",
+        d_mean.is_finite(),
+    ));
+    checks.push(
+        Check::at_most(
+            "|mean transition-time difference (training − ODE)|",
+            d_mean.abs(),
+            tt_sd,
+        )
+        .against_measured("sd of the training transition time over seeds"),
+    );
     Ok(Study {
         n,
         theory_rate,
@@ -233,7 +256,7 @@ fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
         tt_mean,
         tt_sd,
         d_mean,
-        ok: rate_ok && norm_ok && time_ok,
+        checks: labelled(format!("N = {n}"), checks),
     })
 }
 
@@ -285,8 +308,8 @@ fn outcome(ctx: &ValidationContext, set: &Setting, studies: Vec<Study>) -> Resul
             100.0 * RATE_TOL,
             100.0 * NORM_TOL
         )),
-        checks: Vec::new(),
-        legacy_verdict: Some(Verdict::from_bool(studies.iter().all(|s| s.ok))),
+        checks: studies.iter().flat_map(|s| s.checks.clone()).collect(),
+        legacy_verdict: None,
         details: format!(
             "Each seed draws {} exact teacher samples and trains an N×1 RBM (±1 visible, Gaussian \
              hidden of precision 1, W = w/√N, zero fields, not trained) with the `{}` \
