@@ -275,7 +275,7 @@ pub fn integrate_with(
                 .collect(),
         });
     }
-    LineChart::new(&format!("{model}: integrated trajectory"))
+    LineChart::new(format!("{model}: integrated trajectory"))
         .x(Axis::linear("t (learning time)"))
         .y(Axis::scaled(
             "state",

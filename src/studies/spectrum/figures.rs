@@ -167,7 +167,7 @@ pub(crate) fn spectrum_figures(
             })
             .collect();
         let name = format!("mp-overlay-epoch-{:.3}.png", epochs[i]);
-        LineChart::new(&format!(
+        LineChart::new(format!(
             "λ = s²/N at epoch {:.3}: {} outliers beyond the plot, KS p = {:.3}",
             epochs[i],
             lambdas.len() - bulk.len(),
@@ -234,7 +234,7 @@ pub(crate) fn spectrum_figures(
             )
         })
         .collect();
-    LineChart::new(&format!(
+    LineChart::new(format!(
         "Weights of the final model (T_eff = {:.3})",
         1.0 / (sd * sd)
     ))

@@ -229,7 +229,7 @@ fn figures(
         points: (0..=20).map(|k| (t_end * k as f64 / 20.0, 1.0)).collect(),
     });
     let (abs, rel) = ctx.figure_path(id)?;
-    LineChart::new(&format!(
+    LineChart::new(format!(
         "±1 × ±1 RBM on Curie–Weiss data (N = {n}, β = 1.5): top singular value, seed 0"
     ))
     .x(Axis::linear("learning time t = N·η·updates"))
@@ -286,7 +286,7 @@ fn figures(
         points: vec![(1e-3, OVERLAP_MIN), (100.0, OVERLAP_MIN)],
     }];
     let (abs, rel) = ctx.figure_path(&format!("{id}-units"))?;
-    LineChart::new(&format!(
+    LineChart::new(format!(
         "Hidden units at t = {t_end}: alignment with ξ against the reduced flow"
     ))
     .x(Axis::log("reduced flow √N·|p_a(t_end)| (p_a = ξ̂·W_a)"))

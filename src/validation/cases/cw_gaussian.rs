@@ -264,7 +264,7 @@ fn study(ctx: &ValidationContext, set: &Setting, n: usize) -> Result<Study> {
 fn outcome(ctx: &ValidationContext, set: &Setting, studies: Vec<Study>) -> Result<CaseOutcome> {
     let plot: Vec<Series> = studies.iter().flat_map(|s| s.plot.clone()).collect();
     let (abs, rel) = ctx.figure_path(set.id)?;
-    LineChart::new(&format!(
+    LineChart::new(format!(
         "One Gaussian hidden unit on Curie–Weiss data (β = 1.5, {}): training vs ODE",
         set.estimator
     ))

@@ -346,7 +346,7 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
         });
     }
     let (abs, rel) = ctx.figure_path(s.id)?;
-    LineChart::new(&format!(
+    LineChart::new(format!(
         "{}: top-mode equilibrium along PCD training",
         s.label
     ))

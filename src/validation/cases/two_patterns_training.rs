@@ -408,7 +408,7 @@ fn outcome(
         let fig = format!("{id}-{tag}");
         let s = study(ctx, set, &fig)?;
         let (abs, rel) = ctx.figure_path(&fig)?;
-        LineChart::new(&format!(
+        LineChart::new(format!(
             "2 {} hidden units, two patterns (N = {}, β = {BETA}, κ = {KAPPA}, {}): training \
                  (lines) vs flow (▲)",
             set.label(),
