@@ -55,27 +55,50 @@ pub enum Kind {
     Undecided(String),
 }
 
+/// A number for the report: six significant digits, in scientific notation when small or large.
+pub fn short(x: f64) -> String {
+    let a = x.abs();
+    if x == 0.0 || !x.is_finite() || (1e-3..1e5).contains(&a) {
+        let text = format!("{x:.6}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
+    } else {
+        format!("{x:.5e}")
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Kind::Absolute {
                 reference,
                 tolerance,
-            } => write!(f, "|m − {reference}| ≤ {tolerance:e}"),
+            } => write!(f, "|m − {}| ≤ {tolerance:e}", short(*reference)),
             Kind::Relative {
                 reference,
                 tolerance,
-            } => write!(f, "|m − {reference}| ≤ {tolerance:e} · |{reference}|"),
+            } => {
+                let r = short(*reference);
+                write!(f, "|m − {r}| ≤ {tolerance:e} · |{r}|")
+            }
             Kind::StandardErrors {
                 reference,
                 standard_error,
                 k,
-            } => write!(f, "|m − {reference}| ≤ {k} × SE ({standard_error:e})"),
-            Kind::Interval { lo, hi } => write!(f, "{lo} ≤ m ≤ {hi}"),
-            Kind::AtMost(x) => write!(f, "m ≤ {x}"),
-            Kind::Below(x) => write!(f, "m < {x}"),
-            Kind::AtLeast(x) => write!(f, "m ≥ {x}"),
-            Kind::Above(x) => write!(f, "m > {x}"),
+            } => write!(
+                f,
+                "|m − {}| ≤ {k} × SE ({})",
+                short(*reference),
+                short(*standard_error)
+            ),
+            Kind::Interval { lo, hi } => write!(f, "{} ≤ m ≤ {}", short(*lo), short(*hi)),
+            Kind::AtMost(x) => write!(f, "m ≤ {}", short(*x)),
+            Kind::Below(x) => write!(f, "m < {}", short(*x)),
+            Kind::AtLeast(x) => write!(f, "m ≥ {}", short(*x)),
+            Kind::Above(x) => write!(f, "m > {}", short(*x)),
             Kind::PValueAbove(a) => write!(f, "p-value > {a:e}"),
             Kind::Undecided(reason) => write!(f, "undecided: {reason}"),
         }
@@ -460,6 +483,17 @@ mod tests {
             Check::above("c", f64::NAN, 0.0)
         ]));
         assert!(!all_pass(&[Check::undecided("u", "no data")]));
+    }
+
+    #[test]
+    fn short_numbers_keep_six_digits() {
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(16.0), "16");
+        assert_eq!(short(12.182864), "12.182864");
+        assert_eq!(short(0.0385), "0.0385");
+        assert_eq!(short(4.8725e-7), "4.87250e-7");
+        assert_eq!(short(-2.5e6), "-2.50000e6");
+        assert_eq!(short(f64::NAN), "NaN");
     }
 
     #[test]
