@@ -444,7 +444,10 @@ fn cmd_sample(a: SampleArgs) -> Result<ExitCode> {
                         .collect()
                 })
                 .collect();
-            rbmdyn::report::plots::image_grid(&a.out, &images, shape, a.columns, 3)?;
+            rbmdyn::report::chart::ImageGrid::new(&images, shape)
+                .columns(a.columns)
+                .scale(3)
+                .write(&a.out)?;
         }
         None => {
             let mut text = String::new();

@@ -1,5 +1,6 @@
 //! Core types of a validation case.
 
+use super::check::{verdict_of, Check};
 use crate::error::Result;
 use serde::Serialize;
 use std::fmt;
@@ -27,7 +28,8 @@ pub enum Tolerance {
     StandardErrors(f64),
     /// A test's p-value must exceed this level.
     PValueAbove(f64),
-    /// A one-sided or composite criterion, stated in words.
+    /// A one-sided or composite criterion, stated in words (the exact comparisons are the
+    /// outcome's [`Check`]s).
     Criterion(String),
 }
 
@@ -91,10 +93,14 @@ pub struct CaseOutcome {
     pub theory: String,
     /// The measured value, as text.
     pub measured: String,
-    /// The tolerance used.
+    /// The tolerance used, as a summary for the report's table (the checks hold the exact
+    /// comparisons).
     pub tolerance: Tolerance,
-    /// The verdict.
-    pub verdict: Verdict,
+    /// The comparisons behind the verdict, one per compared quantity.
+    pub checks: Vec<Check>,
+    /// A verdict written by hand: for a case not expressed as checks and for a skipped case.
+    /// `None`: the verdict is [`verdict_of`] the checks.
+    pub legacy_verdict: Option<Verdict>,
     /// Markdown paragraphs: method, numbers, what to look at in the figures.
     pub details: String,
     /// Figures written (paths relative to the output directory, e.g. `figures/<id>.png`).
@@ -113,11 +119,22 @@ impl CaseOutcome {
             theory: "-".into(),
             measured: "not run".into(),
             tolerance: Tolerance::Criterion("-".into()),
-            verdict: Verdict::Inconclusive(format!("skipped: {reason}")),
+            checks: Vec::new(),
+            legacy_verdict: Some(Verdict::Inconclusive(format!("skipped: {reason}"))),
             details: format!("Skipped: {reason}"),
             figures: Vec::new(),
             seed: None,
             numbers: serde_json::Value::Null,
+        }
+    }
+}
+
+impl CaseOutcome {
+    /// The case's verdict: the hand-written one if given, otherwise [`verdict_of`] the checks.
+    pub fn verdict(&self) -> Verdict {
+        match &self.legacy_verdict {
+            Some(v) => v.clone(),
+            None => verdict_of(&self.checks),
         }
     }
 }

@@ -9,8 +9,10 @@
 
 mod case;
 pub mod cases;
+pub mod check;
 mod registry;
 pub mod report;
 
 pub use case::{CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict};
+pub use check::{all_pass, labelled, verdict_of, Check, CheckRecord};
 pub use registry::{registry, run_cases, CaseRecord};

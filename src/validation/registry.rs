@@ -2,6 +2,7 @@
 
 use super::case::{Level, ValidationCase, ValidationContext, Verdict};
 use super::cases;
+use super::check::CheckRecord;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ pub struct CaseRecord {
     pub tolerance: String,
     /// `"pass"`, `"fail"` or `"inconclusive"`.
     pub verdict: String,
+    /// The case's checks, each with its own verdict (empty for a case with a hand-written verdict).
+    pub checks: Vec<CheckRecord>,
     /// Why a case is inconclusive (skipped, undecided), or the error of a case that could not run.
     pub reason: Option<String>,
     /// Run level of the case.
@@ -115,25 +118,29 @@ pub fn run_cases(ctx: &mut ValidationContext, only: Option<&str>) -> Result<Vec<
         let outcome = case.run(ctx);
         let seconds = start.elapsed().as_secs_f64();
         let record = match outcome {
-            Ok(o) => CaseRecord {
-                id: claim.id.into(),
-                source: claim.source.into(),
-                statement: claim.statement.into(),
-                theory: o.theory,
-                measured: o.measured,
-                tolerance: o.tolerance.to_string(),
-                verdict: o.verdict.as_str().into(),
-                reason: match &o.verdict {
-                    Verdict::Inconclusive(r) => Some(r.clone()),
-                    _ => None,
-                },
-                level: case.level(),
-                seed: o.seed,
-                seconds,
-                figures: o.figures,
-                details: o.details,
-                numbers: o.numbers,
-            },
+            Ok(o) => {
+                let verdict = o.verdict();
+                CaseRecord {
+                    id: claim.id.into(),
+                    source: claim.source.into(),
+                    statement: claim.statement.into(),
+                    theory: o.theory,
+                    measured: o.measured,
+                    tolerance: o.tolerance.to_string(),
+                    verdict: verdict.as_str().into(),
+                    checks: o.checks.iter().map(|c| c.record()).collect(),
+                    reason: match verdict {
+                        Verdict::Inconclusive(r) => Some(r),
+                        _ => None,
+                    },
+                    level: case.level(),
+                    seed: o.seed,
+                    seconds,
+                    figures: o.figures,
+                    details: o.details,
+                    numbers: o.numbers,
+                }
+            }
             Err(e) => CaseRecord {
                 id: claim.id.into(),
                 source: claim.source.into(),
@@ -142,6 +149,7 @@ pub fn run_cases(ctx: &mut ValidationContext, only: Option<&str>) -> Result<Vec<
                 measured: format!("error: {e}"),
                 tolerance: "-".into(),
                 verdict: Verdict::Fail.as_str().into(),
+                checks: Vec::new(),
                 reason: Some(format!("the case could not run: {e}")),
                 level: case.level(),
                 seed: None,

@@ -97,6 +97,24 @@ pub fn markdown(records: &[CaseRecord], header: &str) -> String {
             r.seed.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
             r.seconds
         );
+        if !r.checks.is_empty() {
+            let _ = writeln!(
+                md,
+                "| check | measured | condition | reference | verdict |\n|---|---|---|---|---|"
+            );
+            for c in &r.checks {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} |",
+                    cell(&c.name),
+                    super::check::short(c.measured),
+                    cell(&c.condition),
+                    cell(&c.reference),
+                    c.verdict
+                );
+            }
+            let _ = writeln!(md);
+        }
         if let Some(reason) = &r.reason {
             let _ = writeln!(md, "*Note.* {reason}\n");
         }
@@ -118,4 +136,42 @@ pub fn write_report(dir: &Path, records: &[CaseRecord], header: &str) -> Result<
     let json = serde_json::to_string_pretty(records)
         .map_err(|e| Error::format(dir.join("summary.json"), e.to_string()))?;
     write_atomic(&dir.join("summary.json"), json.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::{Check, Level};
+
+    #[test]
+    fn each_check_is_listed_in_the_report_and_the_summary() {
+        let checks = [
+            Check::below("worst deviation", 2e-7, 1e-6),
+            Check::above("L rises", f64::NAN, 1.0).against_measured("L before training"),
+        ];
+        let record = CaseRecord {
+            id: "demo".into(),
+            source: "s".into(),
+            statement: "c".into(),
+            theory: "t".into(),
+            measured: "m".into(),
+            tolerance: "x".into(),
+            verdict: "fail".into(),
+            checks: checks.iter().map(Check::record).collect(),
+            reason: None,
+            level: Level::Quick,
+            seed: None,
+            seconds: 0.0,
+            figures: Vec::new(),
+            details: String::new(),
+            numbers: serde_json::Value::Null,
+        };
+        let md = markdown(std::slice::from_ref(&record), "h");
+        assert!(md.contains("| worst deviation | 2.00000e-7 | m < 1.00000e-6 | theory | pass |"));
+        assert!(md.contains("| L rises | NaN | m > 1 | measured: L before training | fail |"));
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["checks"][0]["verdict"], "pass");
+        assert_eq!(json["checks"][1]["verdict"], "fail");
+        assert!(json["checks"][1]["measured"].is_null());
+    }
 }

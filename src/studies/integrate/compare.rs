@@ -19,7 +19,7 @@ use crate::analytic::ode::Trajectory;
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::linalg::{singular_values, symmetric_eigen};
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{initial_model, HiddenType, VisibleType};
 use crate::spectral::dynamics::analyse;
 use crate::spectral::FitOptions;
@@ -246,7 +246,6 @@ pub fn comparison_figure(
     title: &str,
     tolerance: f64,
 ) -> Result<()> {
-    use crate::report::plots::line_chart_with_markers;
     let m = FIGURE_MODES.min(cmp.modes());
     let curve = |rows: &Vec<Vec<f64>>, a: usize| -> Vec<(f64, f64)> {
         cmp.times
@@ -284,16 +283,12 @@ pub fn comparison_figure(
         })
         .into_iter()
         .collect();
-    line_chart_with_markers(
-        path,
-        title,
-        "learning time t = η · updates",
-        "singular value σα (threshold 4)",
-        &series,
-        &markers,
-        false,
-        true,
-    )
+    LineChart::new(title)
+        .x(Axis::linear("learning time t = η · updates"))
+        .y(Axis::log("singular value σα (threshold 4)"))
+        .series(&series)
+        .markers(&markers)
+        .write(path)
 }
 
 /// $\ln(\sigma_\alpha^{\rm train}/\sigma_\alpha^{\rm lin})$ against the predicted
@@ -334,15 +329,11 @@ pub fn gap_figure(
             });
         }
     }
-    line_chart_scaled(
-        path,
-        title,
-        "linear prediction σ1(t) (threshold 4)",
-        "ln(σα training / σα linear)",
-        &series,
-        true,
-        false,
-    )
+    LineChart::new(title)
+        .x(Axis::log("linear prediction σ1(t) (threshold 4)"))
+        .y(Axis::linear("ln(σα training / σα linear)"))
+        .series(&series)
+        .write(path)
 }
 
 /// `rbmdyn integrate linear-svd` (see [`super`]).
@@ -484,15 +475,11 @@ pub(crate) fn integrate_linear_svd(
                     points: summary.trajectory.component(a),
                 })
                 .collect();
-            line_chart_scaled(
-                &png,
-                &title,
-                "learning time t = η · updates",
-                "singular value σα (threshold 4)",
-                &series,
-                false,
-                true,
-            )?;
+            LineChart::new(&title)
+                .x(Axis::linear("learning time t = η · updates"))
+                .y(Axis::log("singular value σα (threshold 4)"))
+                .series(&series)
+                .write(&png)?;
         }
     }
     Ok(summary)

@@ -33,7 +33,7 @@ use crate::analytic::curie_weiss::{magnetization, GaussianHiddenReduced};
 use crate::analytic::ode::{dopri5, Dopri5Options};
 use crate::analytic::AnalyticModel;
 use crate::error::{Error, Result};
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Scale, Series};
 use nalgebra::DVector;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -277,15 +277,18 @@ pub fn integrate_with(
                 .collect(),
         });
     }
-    line_chart_scaled(
-        &out.join("trajectory.png"),
-        &format!("{model}: integrated trajectory"),
-        "t (learning time)",
-        "state",
-        &series,
-        false,
-        model == "two-patterns",
-    )?;
+    LineChart::new(format!("{model}: integrated trajectory"))
+        .x(Axis::linear("t (learning time)"))
+        .y(Axis::scaled(
+            "state",
+            if model == "two-patterns" {
+                Scale::Log
+            } else {
+                Scale::Linear
+            },
+        ))
+        .series(&series)
+        .write(&out.join("trajectory.png"))?;
     Ok(summary)
 }
 

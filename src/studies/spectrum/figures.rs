@@ -3,7 +3,7 @@
 use super::summary::{LeftAt, SpectrumSummary};
 use crate::error::Result;
 use crate::rbm::AnyRbm;
-use crate::report::plots::{heatmap_panels, line_chart_scaled, line_chart_with_markers, Series};
+use crate::report::chart::{Axis, HeatmapPanels, LineChart, Series};
 use crate::spectral::alignment::{overlap_matrix, PrincipalAxes};
 use crate::spectral::fit::MarchenkoPasturFit;
 use crate::training::SpectrumRecord;
@@ -96,15 +96,11 @@ pub(crate) fn spectrum_figures(
                 .map(|p| (p.epoch, p.bulk_upper_edge))
                 .collect(),
         ));
-        line_chart_scaled(
-            &out.join("singular-values-vs-time.png"),
-            "Top singular values of W and the fitted Marchenko–Pastur edge",
-            "epoch",
-            "singular value",
-            &lines,
-            true,
-            true,
-        )?;
+        LineChart::new("Top singular values of W and the fitted Marchenko–Pastur edge")
+            .x(Axis::log("epoch"))
+            .y(Axis::log("singular value"))
+            .series(&lines)
+            .write(&out.join("singular-values-vs-time.png"))?;
         push("singular-values-vs-time.png");
         let pts = |f: &dyn Fn(&crate::spectral::dynamics::SpectrumPoint) -> Option<f64>| -> Vec<(f64, f64)> {
             s.points
@@ -112,22 +108,16 @@ pub(crate) fn spectrum_figures(
                 .filter_map(|p| f(p).map(|v| (p.epoch, v)))
                 .collect()
         };
-        line_chart_scaled(
-            &out.join("outliers-vs-time.png"),
-            "Outliers above the fitted bulk edge (with the finite-size margin)",
-            "epoch",
-            "number of outliers",
-            &[series("outliers", pts(&|p| Some(p.outliers as f64)))],
-            true,
-            false,
-        )?;
+        LineChart::new("Outliers above the fitted bulk edge (with the finite-size margin)")
+            .x(Axis::log("epoch"))
+            .y(Axis::linear("number of outliers"))
+            .series(&[series("outliers", pts(&|p| Some(p.outliers as f64)))])
+            .write(&out.join("outliers-vs-time.png"))?;
         push("outliers-vs-time.png");
-        line_chart_scaled(
-            &out.join("cutoff-vs-time.png"),
-            "Rank-plot cutoff and its relative growth per epoch",
-            "epoch",
-            "cutoff rank  /  growth per epoch",
-            &[
+        LineChart::new("Rank-plot cutoff and its relative growth per epoch")
+            .x(Axis::log("epoch"))
+            .y(Axis::log("cutoff rank  /  growth per epoch"))
+            .series(&[
                 series("cutoff rank", pts(&|p| p.cutoff.map(|c| c.rank as f64))),
                 series("growth per epoch", s.stopping.growth.clone()),
                 series(
@@ -138,37 +128,27 @@ pub(crate) fn spectrum_figures(
                         .map(|&(e, _)| (e, s.stopping.threshold))
                         .collect(),
                 ),
-            ],
-            true,
-            true,
-        )?;
+            ])
+            .write(&out.join("cutoff-vs-time.png"))?;
         push("cutoff-vs-time.png");
-        line_chart_scaled(
-            &out.join("bulk-vs-time.png"),
-            "Bulk: fitted edge, median singular value, fitted entry std",
-            "epoch",
-            "singular value",
-            &[
+        LineChart::new("Bulk: fitted edge, median singular value, fitted entry std")
+            .x(Axis::log("epoch"))
+            .y(Axis::log("singular value"))
+            .series(&[
                 series("fitted upper edge", pts(&|p| Some(p.bulk_upper_edge))),
                 series("bulk median", pts(&|p| Some(p.bulk_median))),
                 series(
                     "fitted σ·√N",
                     pts(&|p| Some((p.bulk_variance * s.shape.0.max(s.shape.1) as f64).sqrt())),
                 ),
-            ],
-            true,
-            true,
-        )?;
+            ])
+            .write(&out.join("bulk-vs-time.png"))?;
         push("bulk-vs-time.png");
-        line_chart_scaled(
-            &out.join("t-eff.png"),
-            "Effective temperature T_eff = 1/Var(W)",
-            "epoch",
-            "T_eff",
-            &[series("T_eff", pts(&|p| Some(p.t_eff)))],
-            true,
-            true,
-        )?;
+        LineChart::new("Effective temperature T_eff = 1/Var(W)")
+            .x(Axis::log("epoch"))
+            .y(Axis::log("T_eff"))
+            .series(&[series("T_eff", pts(&|p| Some(p.t_eff)))])
+            .write(&out.join("t-eff.png"))?;
         push("t-eff.png");
     }
     // MP overlays at initialisation, near one epoch, and at the end
@@ -188,26 +168,22 @@ pub(crate) fn spectrum_figures(
             })
             .collect();
         let name = format!("mp-overlay-epoch-{:.3}.png", epochs[i]);
-        line_chart_scaled(
-            &out.join(&name),
-            &format!(
-                "λ = s²/N at epoch {:.3}: {} outliers beyond the plot, KS p = {:.3}",
-                epochs[i],
-                lambdas.len() - bulk.len(),
-                fit.p_value
+        LineChart::new(format!(
+            "λ = s²/N at epoch {:.3}: {} outliers beyond the plot, KS p = {:.3}",
+            epochs[i],
+            lambdas.len() - bulk.len(),
+            fit.p_value
+        ))
+        .x(Axis::linear("λ"))
+        .y(Axis::linear("density"))
+        .series(&[
+            series(
+                "histogram (all values)",
+                density_steps(&bulk, lambdas.len(), 0.0, top, 60),
             ),
-            "λ",
-            "density",
-            &[
-                series(
-                    "histogram (all values)",
-                    density_steps(&bulk, lambdas.len(), 0.0, top, 60),
-                ),
-                series("fitted Marchenko–Pastur", grid),
-            ],
-            false,
-            false,
-        )?;
+            series("fitted Marchenko–Pastur", grid),
+        ])
+        .write(&out.join(&name))?;
         push(&name);
     }
     // rank plots with their cutoffs, near epochs 0.1, 0.3, 1, 3, 10, 30 and at both ends
@@ -234,16 +210,14 @@ pub(crate) fn spectrum_figures(
                 .map(|c| (c.rank as f64, records[i].singular_values[c.rank - 1]))
         })
         .collect();
-    line_chart_with_markers(
-        &out.join("rank-plot.png"),
+    LineChart::new(
         "Log-log rank plot of the singular values (▲: cutoff, knot of the two-segment fit)",
-        "rank α",
-        "σ_α",
-        &rank_lines,
-        &[series("cutoffs", cut_points)],
-        true,
-        true,
-    )?;
+    )
+    .x(Axis::log("rank α"))
+    .y(Axis::log("σ_α"))
+    .series(&rank_lines)
+    .markers(&[series("cutoffs", cut_points)])
+    .write(&out.join("rank-plot.png"))?;
     push("rank-plot.png");
     // weight histogram of the final model against a Gaussian of the same variance
     let w: Vec<f64> = model.weights().iter().copied().collect();
@@ -261,21 +235,17 @@ pub(crate) fn spectrum_figures(
             )
         })
         .collect();
-    line_chart_scaled(
-        &out.join("weight-histogram.png"),
-        &format!(
-            "Weights of the final model (T_eff = {:.3})",
-            1.0 / (sd * sd)
-        ),
-        "W_ij",
-        "density (log)",
-        &[
-            series("histogram", density_steps(&w, w.len(), lo, hi, 120)),
-            series("Gaussian, same mean and variance", gauss),
-        ],
-        false,
-        true,
-    )?;
+    LineChart::new(format!(
+        "Weights of the final model (T_eff = {:.3})",
+        1.0 / (sd * sd)
+    ))
+    .x(Axis::linear("W_ij"))
+    .y(Axis::log("density (log)"))
+    .series(&[
+        series("histogram", density_steps(&w, w.len(), lo, hi, 120)),
+        series("Gaussian, same mean and variance", gauss),
+    ])
+    .write(&out.join("weight-histogram.png"))?;
     push("weight-histogram.png");
     Ok(())
 }
@@ -298,13 +268,11 @@ pub(crate) fn alignment_figures(
         let o = overlap_matrix(&left.columns(0, k).clone_owned(), &axes.axes)?;
         panels.push((format!("epoch {:.3}", epochs[i]), o));
     }
-    heatmap_panels(
-        &out.join("overlap-heatmap.png"),
-        "|u_α · e_k|: left singular vectors of W against the data's principal axes",
-        "principal axis k",
-        "mode α",
-        &panels,
-    )?;
+    HeatmapPanels::new("|u_α · e_k|: left singular vectors of W against the data's principal axes")
+        .x_label("principal axis k")
+        .y_label("mode α")
+        .panels(&panels)
+        .write(&out.join("overlap-heatmap.png"))?;
     figures.push("overlap-heatmap.png".into());
     if s.alignment.len() > 1 {
         let a = &s.alignment;
@@ -332,15 +300,11 @@ pub(crate) fn alignment_figures(
                     .collect(),
             ));
         }
-        line_chart_scaled(
-            &out.join("overlap-vs-time.png"),
-            "Overlap of W's modes with the data's principal axes",
-            "epoch",
-            "overlap",
-            &lines,
-            true,
-            false,
-        )?;
+        LineChart::new("Overlap of W's modes with the data's principal axes")
+            .x(Axis::log("epoch"))
+            .y(Axis::linear("overlap"))
+            .series(&lines)
+            .write(&out.join("overlap-vs-time.png"))?;
         figures.push("overlap-vs-time.png".into());
     }
     Ok(())

@@ -24,7 +24,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::io::{load_model, write_atomic};
 use crate::rbm::AnyRbm;
-use crate::report::plots::image_grid;
+use crate::report::chart::ImageGrid;
 use crate::run::TrainConfig;
 use crate::spectral::alignment::{mean_overlap, overlap_matrix, subspace_overlap, PrincipalAxes};
 use crate::spectral::dynamics::{
@@ -164,7 +164,10 @@ pub fn spectrum_report(
             figures::alignment_figures(out, &summary, &source_left(&source), &axes, &mut figures)?;
             if let (Some(shape2), Some(study)) = (image_shape, &summary.reconstruction) {
                 let path = out.join("reconstruction.png");
-                image_grid(&path, &study.images, shape2, study.images_per_row, 3)?;
+                ImageGrid::new(&study.images, shape2)
+                    .columns(study.images_per_row)
+                    .scale(3)
+                    .write(&path)?;
                 figures.push("reconstruction.png".into());
             }
         }
@@ -177,7 +180,10 @@ pub fn spectrum_report(
         let images: Vec<Vec<f64>> = (0..left.ncols().min(10))
             .map(|a| mode_image(left.column(a).iter().copied().collect()))
             .collect();
-        image_grid(&out.join("modes.png"), &images, shape2, 5, 4)?;
+        ImageGrid::new(&images, shape2)
+            .columns(5)
+            .scale(4)
+            .write(&out.join("modes.png"))?;
         figures.push("modes.png".into());
     }
     summary.figures = figures;

@@ -3,11 +3,11 @@
 use super::{exact_visible_samples, fixture_b, random_model};
 use crate::error::Result;
 use crate::likelihood::ais::{Ais, BaseRateModel, BetaSchedule};
-use crate::report::plots::{line_chart, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::sampling::exact::log_partition_exact;
 use crate::units::Binary;
 use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
+    labelled, CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext,
 };
 use rand::SeedableRng;
 use serde_json::json;
@@ -36,7 +36,11 @@ impl ValidationCase for AisFixtureB {
         let base = BaseRateModel::zero(8);
         let base_log_z = base.log_partition(&Binary, &Binary, 5);
         let closed_form = 13.0 * std::f64::consts::LN_2; // 8 ln 2 (visible) + 5 ln 2 (hidden)
-        let mut ok = (base_log_z - closed_form).abs() < 1e-12;
+        let mut checks = vec![Check::below(
+            "|ln Z_A − 13 ln 2|",
+            (base_log_z - closed_form).abs(),
+            1e-12,
+        )];
         let mut rows = String::new();
         let mut numbers = Vec::new();
         let mut brackets = Vec::new();
@@ -47,10 +51,17 @@ impl ValidationCase for AisFixtureB {
             let forward = ais.forward(&rbm, &base, &mut rng)?;
             let start = exact_visible_samples(&rbm, 20_000, &mut rng)?;
             let reverse = ais.reverse(&rbm, &base, start.as_view(), &mut rng)?;
-            for e in [&forward, &reverse] {
-                ok &= (e.log_z - exact).abs() <= FIXTURE_SE * e.std_error;
-            }
-            ok &= forward.bound <= exact && exact <= reverse.bound;
+            let bracket = |k: usize| format!("exact ln Z in the per-chain bracket (K = {k})");
+            let mut group: Vec<Check> = [("forward AIS", &forward), ("reverse AIS", &reverse)]
+                .into_iter()
+                .map(|(name, e)| {
+                    Check::standard_errors(name, e.log_z, exact, e.std_error, FIXTURE_SE)
+                })
+                .collect();
+            group.push(
+                Check::interval(bracket(300), exact, forward.bound, reverse.bound)
+                    .against_measured("AIS bounds"),
+            );
             rows += &format!(
                 "| {seed} | {:.4} ± {:.4} | {:.4} ± {:.4} | {:.3} ≤ ln Z ≤ {:.3} |\n",
                 forward.log_z,
@@ -72,9 +83,20 @@ impl ValidationCase for AisFixtureB {
                 let start = exact_visible_samples(&rbm, 20_000, &mut rng)?;
                 let r30 = short.reverse(&rbm, &base, start.as_view(), &mut rng)?;
                 brackets.push((30, f30.bound, r30.bound));
-                ok &= f30.bound <= exact && exact <= r30.bound;
-                ok &= r30.bound - f30.bound > reverse.bound - forward.bound;
+                group.push(
+                    Check::interval(bracket(30), exact, f30.bound, r30.bound)
+                        .against_measured("AIS bounds"),
+                );
+                group.push(
+                    Check::above(
+                        "bracket width at K = 30",
+                        r30.bound - f30.bound,
+                        reverse.bound - forward.bound,
+                    )
+                    .against_measured("bracket width at K = 300"),
+                );
             }
+            checks.extend(labelled(format!("seed {seed}"), group));
         }
         Ok(CaseOutcome {
             theory: format!("ln Z = {exact:.6}; bracket lower ≤ ln Z ≤ upper; ln Z_A = 13 ln 2 = {closed_form:.4}"),
@@ -83,7 +105,8 @@ impl ValidationCase for AisFixtureB {
                 brackets[0].1, brackets[0].2, brackets[1].1, brackets[1].2
             ),
             tolerance: Tolerance::StandardErrors(FIXTURE_SE),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "Fixture B at ε = 1, base model with zero biases; K = 300 uniform temperatures, M = 20 000 independent \
                  runs; reverse runs start from exact samples (enumeration). The theory file's three seeds gave \
@@ -120,7 +143,7 @@ impl ValidationCase for AisBracketRandomModels {
         let seed = ctx.seed;
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let ais = Ais::new(BetaSchedule::uniform(1000)?, 1000)?;
-        let mut ok = true;
+        let mut checks = Vec::new();
         let mut rows = String::new();
         let (mut fwd, mut rev) = (Vec::new(), Vec::new());
         let mut numbers = Vec::new();
@@ -132,9 +155,15 @@ impl ValidationCase for AisBracketRandomModels {
             let forward = ais.forward(&rbm, &base, &mut rng)?;
             let start = exact_visible_samples(&rbm, ais.runs(), &mut rng)?;
             let reverse = ais.reverse(&rbm, &base, start.as_view(), &mut rng)?;
-            let holds = forward.log_z - BRACKET_SE * forward.std_error <= exact
-                && exact <= reverse.log_z + BRACKET_SE * reverse.std_error;
-            ok &= holds;
+            let check = Check::interval(
+                format!("model {m}: exact ln Z in [forward − 3 SE, reverse + 3 SE]"),
+                exact,
+                forward.log_z - BRACKET_SE * forward.std_error,
+                reverse.log_z + BRACKET_SE * reverse.std_error,
+            )
+            .against_measured("AIS estimates");
+            let holds = check.passes() == Some(true);
+            checks.push(check);
             rows += &format!(
                 "| {m} | {exact:.4} | {:+.4} ± {:.4} | {:+.4} ± {:.4} | {} |\n",
                 forward.log_z - exact,
@@ -151,27 +180,26 @@ impl ValidationCase for AisBracketRandomModels {
             );
         }
         let (abs, rel) = ctx.figure_path("ais-bracket-random-models")?;
-        line_chart(
-            &abs,
+        LineChart::new(
             "AIS estimate - exact ln Z on random 20x8 models (1000 temperatures, 1000 runs)",
-            "model",
-            "estimate - exact (nats)",
-            &[
-                Series {
-                    name: "forward AIS".into(),
-                    points: fwd,
-                },
-                Series {
-                    name: "reverse AIS".into(),
-                    points: rev,
-                },
-                Series {
-                    name: "exact".into(),
-                    points: (0..MODELS).map(|m| (m as f64, 0.0)).collect(),
-                },
-            ],
-            false,
-        )?;
+        )
+        .x(Axis::linear("model"))
+        .y(Axis::linear("estimate - exact (nats)"))
+        .series(&[
+            Series {
+                name: "forward AIS".into(),
+                points: fwd,
+            },
+            Series {
+                name: "reverse AIS".into(),
+                points: rev,
+            },
+            Series {
+                name: "exact".into(),
+                points: (0..MODELS).map(|m| (m as f64, 0.0)).collect(),
+            },
+        ])
+        .write(&abs)?;
         Ok(CaseOutcome {
             theory: "forward − 3 SE ≤ ln Z ≤ reverse + 3 SE on every model".into(),
             measured: format!(
@@ -179,7 +207,8 @@ impl ValidationCase for AisBracketRandomModels {
                 numbers.len() - rows.matches("**no**").count()
             ),
             tolerance: Tolerance::StandardErrors(BRACKET_SE),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "Models: weights N(0, 0.5²), biases N(0, 0.5²); base rates from 2000 exact samples (clipped to \
                  [1e-3, 1 − 1e-3]); 1000 uniform temperatures; 1000 runs each way; reverse runs from exact samples.\n\n\

@@ -8,23 +8,35 @@ use super::cw_binary_hidden::{
 use crate::analytic::curie_weiss::CurieWeiss;
 use crate::analytic::ising_hidden::{equal_weights_fixed_point, equal_weights_fixed_point_large_n};
 use crate::error::Result;
-use crate::report::plots::{line_chart_with_markers, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
+    all_pass, labelled, CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext,
 };
 use serde_json::json;
 
 /// Per-α summary and verdict parts.
 struct Summary {
     line: String,
-    ok: bool,
+    checks: Vec<Check>,
     numbers: serde_json::Value,
 }
 
 fn summarise(study: &AlphaStudy, g: f64) -> Summary {
     let runs = &study.runs;
     let rates: Vec<f64> = runs.iter().map(|r| r.rate).collect();
-    let rate_ok = rates.iter().all(|r| (r / g - 1.0).abs() < RATE_TOL);
+    let seed_label = |k: usize| format!("seed {}", runs[k].seed);
+    let rate_checks: Vec<Check> = rates
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            Check::below(
+                format!("{}: |rate/g − 1|", seed_label(k)),
+                (r / g - 1.0).abs(),
+                RATE_TOL,
+            )
+        })
+        .collect();
+    let rate_ok = all_pass(&rate_checks);
     let tt: Vec<f64> = runs.iter().map(|r| opt(r.t_train)).collect();
     let to: Vec<f64> = runs.iter().map(|r| opt(r.t_ode)).collect();
     let tl: Vec<f64> = runs.iter().map(|r| r.t_linear).collect();
@@ -34,22 +46,74 @@ fn summarise(study: &AlphaStudy, g: f64) -> Summary {
     let (d_mean, _) = stats_of(&diff);
     let lag: Vec<f64> = tt.iter().zip(&tl).map(|(a, b)| a - b).collect();
     let (lag_mean, _) = stats_of(&lag);
-    let time_ok = d_mean.is_finite() && d_mean.abs() <= tt_sd;
-    let linear_fails = lag_mean > LINEAR_FAIL_SDS * tt_sd;
+    let time_checks = vec![
+        Check::holds("mean(t*_train − t*_flow) is finite", d_mean.is_finite()),
+        Check::at_most("|mean(t*_train − t*_flow)|", d_mean.abs(), tt_sd)
+            .against_measured("sd of t*_train over seeds"),
+    ];
+    let time_ok = all_pass(&time_checks);
+    let linear_check = Check::above(
+        "mean(t*_train − t*_linear)",
+        lag_mean,
+        LINEAR_FAIL_SDS * tt_sd,
+    )
+    .against_measured("LINEAR_FAIL_SDS × sd of t*_train over seeds");
+    let linear_fails = all_pass(std::slice::from_ref(&linear_check));
     let finals: Vec<f64> = runs.iter().map(|r| r.final_train).collect();
     let final_odes: Vec<f64> = runs.iter().map(|r| r.final_ode).collect();
-    let final_ok = finals
+    let final_checks: Vec<Check> = finals
         .iter()
         .zip(&final_odes)
-        .all(|(a, b)| (a / b - 1.0).abs() < FINAL_TOL);
-    let mode_ok = runs.iter().all(|r| {
-        r.outliers.last() == Some(&1) && r.xi_overlap.last().is_some_and(|&o| o > OVERLAP_MIN)
-    });
-    let aligned_ok = runs.iter().all(|r| r.aligned_ok);
+        .enumerate()
+        .map(|(k, (a, b))| {
+            Check::below(
+                format!("{}: |σ₁(t_end)/flow − 1|", seed_label(k)),
+                (a / b - 1.0).abs(),
+                FINAL_TOL,
+            )
+        })
+        .collect();
+    let final_ok = all_pass(&final_checks);
+    let mode_checks: Vec<Check> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| {
+            [
+                Check::holds(
+                    format!("{}: exactly one outlier at t_end", seed_label(k)),
+                    r.outliers.last() == Some(&1),
+                ),
+                Check::above(
+                    format!("{}: |ξ̂·u₁| at t_end", seed_label(k)),
+                    r.xi_overlap.last().copied().unwrap_or(f64::NAN),
+                    OVERLAP_MIN,
+                ),
+            ]
+        })
+        .collect();
+    let mode_ok = all_pass(&mode_checks);
+    let aligned_checks: Vec<Check> = runs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            Check::holds(
+                format!("{}: units predicted aligned are aligned", seed_label(k)),
+                r.aligned_ok,
+            )
+        })
+        .collect();
+    let aligned_ok = all_pass(&aligned_checks);
     let units: Vec<(f64, f64, f64)> = runs.iter().flat_map(|r| r.units.clone()).collect();
     let aligned = units.iter().filter(|u| u.1 > OVERLAP_MIN).count();
     let predicted = units.iter().filter(|u| u.2 > OVERLAP_MIN).count();
-    let ok = rate_ok && time_ok && linear_fails && final_ok && mode_ok && aligned_ok;
+    let mut checks = rate_checks;
+    checks.extend(time_checks);
+    checks.push(linear_check);
+    checks.extend(final_checks);
+    checks.extend(mode_checks);
+    checks.extend(aligned_checks);
+    let checks = labelled(format!("α = {}", study.alpha), checks);
+    let ok = all_pass(&checks);
     let fmt = |xs: &[f64]| {
         xs.iter()
             .map(|x| format!("{x:.3}"))
@@ -104,7 +168,11 @@ fn summarise(study: &AlphaStudy, g: f64) -> Summary {
             "outliers_end": r.outliers.last(), "xi_overlap_end": r.xi_overlap.last(),
         })).collect::<Vec<_>>(),
     });
-    Summary { line, ok, numbers }
+    Summary {
+        line,
+        checks,
+        numbers,
+    }
 }
 
 #[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
@@ -162,16 +230,14 @@ fn figures(
         points: (0..=20).map(|k| (t_end * k as f64 / 20.0, 1.0)).collect(),
     });
     let (abs, rel) = ctx.figure_path(id)?;
-    line_chart_with_markers(
-        &abs,
-        &format!("±1 × ±1 RBM on Curie–Weiss data (N = {n}, β = 1.5): top singular value, seed 0"),
-        "learning time t = N·η·updates",
-        "σ₁(W)",
-        &lines,
-        &marks,
-        false,
-        true,
-    )?;
+    LineChart::new(format!(
+        "±1 × ±1 RBM on Curie–Weiss data (N = {n}, β = 1.5): top singular value, seed 0"
+    ))
+    .x(Axis::linear("learning time t = N·η·updates"))
+    .y(Axis::log("σ₁(W)"))
+    .series(&lines)
+    .markers(&marks)
+    .write(&abs)?;
     rels.push(rel.display().to_string());
     // t* against α
     let curve = |f: &dyn Fn(&SeedRun) -> f64, name: &str| Series {
@@ -197,16 +263,12 @@ fn figures(
             .collect(),
     }];
     let (abs, rel) = ctx.figure_path(&format!("{id}-tstar"))?;
-    line_chart_with_markers(
-        &abs,
-        "Transition time (σ₁ = 1) against α = N_h/N",
-        "α",
-        "t*",
-        &lines,
-        &marks,
-        true,
-        false,
-    )?;
+    LineChart::new("Transition time (σ₁ = 1) against α = N_h/N")
+        .x(Axis::log("α"))
+        .y(Axis::linear("t*"))
+        .series(&lines)
+        .markers(&marks)
+        .write(&abs)?;
     rels.push(rel.display().to_string());
     // hidden units: measured column overlap against the flow's projection
     let marks: Vec<Series> = studies
@@ -225,16 +287,14 @@ fn figures(
         points: vec![(1e-3, OVERLAP_MIN), (100.0, OVERLAP_MIN)],
     }];
     let (abs, rel) = ctx.figure_path(&format!("{id}-units"))?;
-    line_chart_with_markers(
-        &abs,
-        &format!("Hidden units at t = {t_end}: alignment with ξ against the reduced flow"),
-        "reduced flow √N·|p_a(t_end)| (p_a = ξ̂·W_a)",
-        "|ξ̂·W_a| / ‖W_a‖ (training)",
-        &lines,
-        &marks,
-        true,
-        false,
-    )?;
+    LineChart::new(format!(
+        "Hidden units at t = {t_end}: alignment with ξ against the reduced flow"
+    ))
+    .x(Axis::log("reduced flow √N·|p_a(t_end)| (p_a = ξ̂·W_a)"))
+    .y(Axis::linear("|ξ̂·W_a| / ‖W_a‖ (training)"))
+    .series(&lines)
+    .markers(&marks)
+    .write(&abs)?;
     rels.push(rel.display().to_string());
     // modes: |ξ̂·u₁| and number of outliers, seed 0
     let mut lines = Vec::new();
@@ -263,16 +323,12 @@ fn figures(
         });
     }
     let (abs, rel) = ctx.figure_path(&format!("{id}-modes"))?;
-    line_chart_with_markers(
-        &abs,
-        "One learnt mode: overlap of u₁ with ξ and number of outliers (seed 0)",
-        "learning time t (log)",
-        "overlap / count",
-        &lines,
-        &[],
-        true,
-        false,
-    )?;
+    LineChart::new("One learnt mode: overlap of u₁ with ξ and number of outliers (seed 0)")
+        .x(Axis::log("learning time t (log)"))
+        .y(Axis::linear("overlap / count"))
+        .series(&lines)
+        .markers(&[])
+        .write(&abs)?;
     rels.push(rel.display().to_string());
     Ok(rels)
 }
@@ -347,7 +403,8 @@ pub(super) fn outcome(
             100.0 * RATE_TOL,
             100.0 * FINAL_TOL
         )),
-        verdict: Verdict::from_bool(summaries.iter().all(|s| s.ok)),
+        checks: summaries.iter().flat_map(|s| s.checks.clone()).collect(),
+        legacy_verdict: None,
         details,
         figures: figures.into_iter().map(std::path::PathBuf::from).collect(),
         seed: Some(ctx.seed),

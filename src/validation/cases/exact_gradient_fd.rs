@@ -6,9 +6,7 @@ use crate::likelihood::exact_log_likelihood;
 use crate::rbm::Rbm;
 use crate::training::{ExactGradient, Gradient, GradientEstimator};
 use crate::units::{AnyUnit, UnitKind};
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -91,7 +89,8 @@ impl ValidationCase for ExactGradientFiniteDifferences {
             theory: "0 (identity)".into(),
             measured: format!("max |exact - FD| = {worst:.2e} over {checked} parameters"),
             tolerance: Tolerance::Absolute(FD_TOL),
-            verdict: Verdict::from_bool(worst < FD_TOL),
+            checks: vec![Check::below("max |exact − FD| over all parameters", worst, FD_TOL)],
+            legacy_verdict: None,
             details: format!(
                 "Six random {nv}×{nh} models (weights std 0.5, biases std 0.3), each with 50 exact samples \
                  of a random teacher as data. Central differences with step {STEP:e}; the tolerance \

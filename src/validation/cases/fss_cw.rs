@@ -498,7 +498,8 @@ fn gaussian_case(ctx: &ValidationContext, full: bool, id: &str) -> Result<CaseOu
         } else {
             "χ^c(g) in the window = exact toy; heights and τ within 3 SE of exact; effective exponent within 2 SE".into()
         }),
-        verdict,
+        checks: Vec::new(),
+        legacy_verdict: Some(verdict),
         details,
         figures,
         seed: Some(ctx.seed),
@@ -611,7 +612,8 @@ fn ising_case(ctx: &ValidationContext, full: bool, id: &str) -> Result<CaseOutco
         } else {
             "heights within 3 SE of the exact law; ½ beyond 2 SE".into()
         }),
-        verdict,
+        checks: Vec::new(),
+        legacy_verdict: Some(verdict),
         details,
         figures,
         seed: Some(ctx.seed),

@@ -6,7 +6,7 @@
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::rbm::init::VisibleBiasInit;
-use crate::report::plots::{line_chart_with_markers, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{
     train_or_reuse, CheckedConfig, DataConfig, EquilibriumConfig, HiddenType, ModelConfig,
     OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig, VisibleType,
@@ -14,7 +14,7 @@ use crate::run::{
 use crate::scaling::finite_size::{locate_peak, Abscissa, Curve, Observable, Peak};
 use crate::scaling::EquilibriumRecord;
 use crate::validation::{
-    CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
+    CaseOutcome, Check, Claim, Level, Tolerance, ValidationCase, ValidationContext,
 };
 use serde_json::json;
 
@@ -308,8 +308,21 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
     let step_of = |p: &Peak| p.location.exp();
     let g_chi = control_at(&records, step_of(&chi_peak));
     let g_tau = control_at(&records, step_of(&tau_peak));
-    let inside = |g: f64| g >= CONTROL_WINDOW.0 && g <= CONTROL_WINDOW.1;
-    let ok = t_cross.is_some() && inside(g_chi) && inside(g_tau);
+    let checks = vec![
+        Check::holds("the two order parameters cross", t_cross.is_some()),
+        Check::interval(
+            "control g at the χ^c peak",
+            g_chi,
+            CONTROL_WINDOW.0,
+            CONTROL_WINDOW.1,
+        ),
+        Check::interval(
+            "control g at the τ peak",
+            g_tau,
+            CONTROL_WINDOW.0,
+            CONTROL_WINDOW.1,
+        ),
+    ];
     // figure: χ^c, τ(m1), τ(m1²) and g against updates, markers at the crossing
     let series_of = |f: &dyn Fn(&EquilibriumRecord) -> f64, name: &str| Series {
         name: name.into(),
@@ -351,16 +364,15 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
         });
     }
     let (abs, rel) = ctx.figure_path(s.id)?;
-    line_chart_with_markers(
-        &abs,
-        &format!("{}: top-mode equilibrium along PCD training", s.label),
-        "parameter updates",
-        "value",
-        &series,
-        &markers,
-        true,
-        true,
-    )?;
+    LineChart::new(format!(
+        "{}: top-mode equilibrium along PCD training",
+        s.label
+    ))
+    .x(Axis::log("parameter updates"))
+    .y(Axis::log("value"))
+    .series(&series)
+    .markers(&markers)
+    .write(&abs)?;
     let mut table = format!(
         "| update | g = {g_text} | χ | χ^c | τ_int(m₁) | τ_int(m₁²) | sweeps kept × chains | R̂(m₁²) | trustworthy |\n|---|---|---|---|---|---|---|---|---|\n"
     );
@@ -425,7 +437,8 @@ fn run(ctx: &ValidationContext, s: &DataSetting) -> Result<CaseOutcome> {
             "g in [{}, {}] at both peaks",
             CONTROL_WINDOW.0, CONTROL_WINDOW.1
         )),
-        verdict: if ok { Verdict::Pass } else { Verdict::Fail },
+        checks,
+        legacy_verdict: None,
         details,
         figures: vec![rel],
         seed: Some(ctx.seed),

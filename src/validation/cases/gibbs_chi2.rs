@@ -3,14 +3,12 @@
 use super::{fixture_3x2, fixture_b};
 use crate::error::Result;
 use crate::rbm::Rbm;
-use crate::report::plots::observed_vs_exact;
+use crate::report::chart::ObservedVsExact;
 use crate::sampling::exact::{state_index, visible_distribution};
 use crate::sampling::{run_chains, ChainState};
 use crate::stats::chi_square_test;
 use crate::units::{Binary, Ising, UnitKind};
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -65,13 +63,11 @@ impl ValidationCase for GibbsChiSquare {
         let (_, _, t2) = test_model(&fixture_3x2(Ising, Ising)?, seed + 1)?;
         let (_, _, t3) = test_model(&fixture_b(1.0, Binary, Binary)?, seed + 2)?;
         let (abs, rel) = ctx.figure_path("gibbs-chi2-exact")?;
-        observed_vs_exact(
-            &abs,
-            "Gibbs samples vs exact p(v), 3x2 fixture, {0,1} units",
-            "visible state (bit k = unit k)",
-            &f1,
-            &e1,
-        )?;
+        ObservedVsExact::new("Gibbs samples vs exact p(v), 3x2 fixture, {0,1} units")
+            .x_label("visible state (bit k = unit k)")
+            .observed(&f1)
+            .exact(&e1)
+            .write(&abs)?;
         let tests = [
             ("3x2 {0,1}", &t1),
             ("3x2 ±1", &t2),
@@ -94,7 +90,11 @@ impl ValidationCase for GibbsChiSquare {
             theory: format!("p-value > {P_MIN} for each model"),
             measured: format!("min p-value {min_p:.4}"),
             tolerance: Tolerance::PValueAbove(P_MIN),
-            verdict: Verdict::from_bool(min_p > P_MIN),
+            checks: tests
+                .iter()
+                .map(|(name, t)| Check::p_value_above(format!("{name}: χ² p-value"), t.p_value, P_MIN))
+                .collect(),
+            legacy_verdict: None,
             details,
             figures: vec![rel],
             seed: Some(seed),

@@ -26,7 +26,7 @@ use crate::studies::integrate::compare::{
 };
 use crate::studies::integrate::LINEAR_REGIME_TOL;
 use crate::validation::{
-    CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
+    CaseOutcome, Check, Claim, Level, Tolerance, ValidationCase, ValidationContext,
 };
 use serde_json::json;
 use std::str::FromStr;
@@ -54,7 +54,6 @@ struct Judged {
     max_gap: Vec<(f64, usize)>,
     /// Max |Δ ln σα| over every save of the window (outlier or not; not judged).
     all_gap: Vec<f64>,
-    ok: bool,
     compared_first: usize,
     slopes: (f64, f64),
 }
@@ -83,7 +82,6 @@ fn judge(c: &LinearSvdComparison, judged_modes: usize) -> Judged {
         })
         .collect();
     let compared_first = max_gap.first().map_or(0, |g| g.1);
-    let ok = compared_first >= MIN_COMPARED && max_gap.iter().all(|g| g.0 <= LINEAR_TOL);
     // growth rate of σ1 over the compared saves: training vs prediction
     let idx: Vec<usize> = window
         .iter()
@@ -100,7 +98,6 @@ fn judge(c: &LinearSvdComparison, judged_modes: usize) -> Judged {
         }
     };
     Judged {
-        ok,
         compared_first,
         slopes: (slope(&c.training), slope(&c.linear)),
         max_gap,
@@ -171,13 +168,29 @@ fn study(
             )
         })
         .collect();
-    let verdict = if j.compared_first < MIN_COMPARED {
-        Verdict::Inconclusive(format!(
-            "mode 1 compared at {} saves (< {MIN_COMPARED})",
-            j.compared_first
-        ))
+    // too few saves of mode 1: undecided, whatever the gaps
+    let checks = if j.compared_first < MIN_COMPARED {
+        vec![Check::undecided(
+            "saves at which mode 1 is compared",
+            format!(
+                "mode 1 compared at {} saves (< {MIN_COMPARED})",
+                j.compared_first
+            ),
+        )]
     } else {
-        Verdict::from_bool(j.ok)
+        let mut checks = vec![Check::at_least(
+            "saves at which mode 1 is compared",
+            j.compared_first as f64,
+            MIN_COMPARED as f64,
+        )];
+        checks.extend(j.max_gap.iter().enumerate().map(|(a, g)| {
+            Check::at_most(
+                format!("mode {}: max |ln(σ_train/σ_linear)| in the window", a + 1),
+                g.0,
+                LINEAR_TOL,
+            )
+        }));
+        checks
     };
     Ok(CaseOutcome {
         theory: format!(
@@ -210,7 +223,8 @@ fn study(
              its prediction is ≥ {OUTLIER_FACTOR}× the bulk edge: |ln(σ_train/σ_linear)| ≤ \
              {LINEAR_TOL}; mode 1 compared at ≥ {MIN_COMPARED} saves"
         )),
-        verdict,
+        checks,
+        legacy_verdict: None,
         details: format!(
             "{setup} Run `runs/{id}` ({}). Learning time t = η·updates; spectrum saved {} times \
              per decade of updates. The prediction is the first-order gradient flow of a {{0,1}} \

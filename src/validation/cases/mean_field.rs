@@ -8,12 +8,10 @@ use crate::mean_field::{
     MinimizingSolver, Order, UpdateScheme,
 };
 use crate::rbm::Rbm;
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::sampling::exact::{exact_moments, log_partition_exact};
 use crate::units::{Binary, Ising, UnitKind};
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -61,7 +59,7 @@ impl ValidationCase for TapFixedPoints {
         let mut all_converged = true;
         let mut rows = String::new();
         let mut emf_rows = String::new();
-        let mut emf_ok = true;
+        let mut emf_checks = Vec::new();
         let mut emf_measured = Vec::new();
         for (k, order) in ORDERS.iter().copied().enumerate() {
             let solutions: Vec<(&str, MeanFieldSolution)> = vec![
@@ -109,7 +107,12 @@ impl ValidationCase for TapFixedPoints {
                 .fold(0.0, f64::max);
             // the theory file quotes three significant digits: half a unit of the last one
             let tol = 0.5 * 10f64.powf(emf_expected[k].log10().floor() - 2.0);
-            emf_ok &= (emf_err - emf_expected[k]).abs() <= tol;
+            emf_checks.push(Check::absolute(
+                format!("{} EMF error max |⟨vh⟩ − exact|", order.name()),
+                emf_err,
+                emf_expected[k],
+                tol,
+            ));
             emf_measured.push(emf_err);
             emf_rows += &format!(
                 "| {} | {emf_err:.4e} | {:.3e} | {tol:.0e} |\n",
@@ -117,7 +120,11 @@ impl ValidationCase for TapFixedPoints {
                 emf_expected[k]
             );
         }
-        let pass = worst <= MAGNETISATION_TOL && all_converged && emf_ok;
+        let mut checks = vec![
+            Check::at_most("max magnetisation deviation", worst, MAGNETISATION_TOL),
+            Check::holds("every solver × order run converged", all_converged),
+        ];
+        checks.extend(emf_checks);
         Ok(CaseOutcome {
             theory: "magnetisations of prediction 3; EMF errors 0.0385, 6.45e-4, 9.06e-4".into(),
             measured: format!(
@@ -129,7 +136,8 @@ impl ValidationCase for TapFixedPoints {
                 "magnetisations within {MAGNETISATION_TOL:e}, all converged; EMF errors within half a unit \
                  of their last quoted digit"
             )),
-            verdict: Verdict::from_bool(pass),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "Fixture W = [[0.5,−0.3],[0.2,0.8],[−0.6,0.1]], a = [0.1,−0.2,0.3], b = [−0.1,0.2]; start m = ½; \
                  damping 0.5, tolerance 1e-13 for the iterations, 1e-10 for L-BFGS.\n\n\
@@ -191,14 +199,18 @@ impl ValidationCase for MeanFieldErrorOrders {
             (0.2, [2.248528e-2, 2.119899e-4, 2.085770e-4]),
         ];
         let mut worst_rel: f64 = 0.0;
-        let mut bound_ok = true;
+        let mut bound_checks = Vec::new();
         let mut converged = true;
         let mut rows = String::new();
         let mut binary_errors = Vec::new();
         for (eps, expected) in table {
             let (errors, ok) = fixture_b_errors(eps, Binary, Binary)?;
             converged &= ok;
-            bound_ok &= errors[0] > 0.0;
+            bound_checks.push(Check::above(
+                format!("ε = {eps}: naive MF error ln Z − (−F₁)"),
+                errors[0],
+                0.0,
+            ));
             for k in 0..3 {
                 worst_rel = worst_rel.max((errors[k] - expected[k]).abs() / expected[k]);
             }
@@ -222,13 +234,21 @@ impl ValidationCase for MeanFieldErrorOrders {
             ising_errors.push((eps, errors));
         }
         let ising_slopes = [0, 1, 2].map(|k| fit(&ising_errors[..4], k));
-        let slope_ok = (binary_slopes[0] - 2.0).abs() <= 0.02
-            && (binary_slopes[1] - 4.0).abs() <= 0.03
-            && (binary_slopes[2] - 4.0).abs() <= 0.03
-            && (ising_slopes[0] - 2.0).abs() <= 0.05
-            && (ising_slopes[1] - 4.0).abs() <= 0.05
-            && (ising_slopes[2] - 4.0).abs() <= 0.05;
-        let pass = worst_rel <= 1e-3 && bound_ok && slope_ok && converged;
+        let mut checks = vec![Check::at_most(
+            "worst relative deviation from the table",
+            worst_rel,
+            1e-3,
+        )];
+        checks.extend(bound_checks);
+        checks.extend([
+            Check::absolute("slope, naive MF, {0,1}", binary_slopes[0], 2.0, 0.02),
+            Check::absolute("slope, TAP2, {0,1}", binary_slopes[1], 4.0, 0.03),
+            Check::absolute("slope, TAP3, {0,1}", binary_slopes[2], 4.0, 0.03),
+            Check::absolute("slope, naive MF, ±1", ising_slopes[0], 2.0, 0.05),
+            Check::absolute("slope, TAP2, ±1", ising_slopes[1], 4.0, 0.05),
+            Check::absolute("slope, TAP3, ±1", ising_slopes[2], 4.0, 0.05),
+            Check::holds("every solve converged", converged),
+        ]);
         let series = |points: &[(f64, [f64; 3])], units: &str| -> Vec<Series> {
             ORDERS
                 .iter()
@@ -242,15 +262,11 @@ impl ValidationCase for MeanFieldErrorOrders {
         let mut all = series(&binary_errors, "{0,1}");
         all.extend(series(&ising_errors, "±1"));
         let (abs, rel) = ctx.figure_path("mean-field-error-orders")?;
-        line_chart_scaled(
-            &abs,
-            "|ln Z - (-F_k)| on fixture B against the weight scale",
-            "epsilon",
-            "|error| (nats)",
-            &all,
-            true,
-            true,
-        )?;
+        LineChart::new("|ln Z - (-F_k)| on fixture B against the weight scale")
+            .x(Axis::log("epsilon"))
+            .y(Axis::log("|error| (nats)"))
+            .series(&all)
+            .write(&abs)?;
         Ok(CaseOutcome {
             theory: "table of prediction 3; slopes 2.00 ± 0.02 (naive), 4.00 ± 0.03 (TAP2, TAP3); ±1: 2.00 ± 0.05, 4.0 ± 0.05"
                 .into(),
@@ -261,7 +277,8 @@ impl ValidationCase for MeanFieldErrorOrders {
             tolerance: Tolerance::Criterion(
                 "table within 1e-3 relative; slopes within the stated ranges; naive error > 0".into(),
             ),
-            verdict: Verdict::from_bool(pass),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "Fixture B (8×5, W_ij = ε sin(1+3i+7j)); fixed points from the neutral point, damping 0.5, \
                  tolerance 1e-13; exact ln Z by enumeration. Errors ln Z − (−F_k), measured (theory):\n\n\
@@ -318,7 +335,6 @@ impl ValidationCase for TapDivergenceReported {
             .iter()
             .map(|c| c.residual())
             .fold(f64::INFINITY, f64::min);
-        let pass = diverged == 16 && false_fixed_points == 0;
         Ok(CaseOutcome {
             theory: "16 of 16 starts diverged".into(),
             measured: format!(
@@ -331,7 +347,15 @@ impl ValidationCase for TapDivergenceReported {
                     .unwrap_or(0)
             ),
             tolerance: Tolerance::Criterion("all 16 starts reported as diverged".into()),
-            verdict: Verdict::from_bool(pass),
+            checks: vec![
+                Check::interval("starts reported as diverged", diverged as f64, 16.0, 16.0),
+                Check::at_most(
+                    "starts reported converged with a residual above 1e-10",
+                    false_fixed_points as f64,
+                    0.0,
+                ),
+            ],
+            legacy_verdict: None,
             details: format!(
                 "Random ±1 model, weights N(0, 2²), biases N(0, 0.1²), seed {seed}; 16 random starts; parallel \
                  updates, damping 0, tolerance 1e-10, 2000 iterations at most. A start is declared diverged when \

@@ -3,11 +3,11 @@
 use crate::data::DatasetChoice;
 use crate::error::Result;
 use crate::linalg::{matmul, Op};
-use crate::report::plots::{image_grid, line_chart, Series};
+use crate::report::chart::{Axis, ImageGrid, LineChart, Series};
 use crate::run::{train_or_reuse, CheckpointConfig, DataConfig, RunOptions, TrainConfig};
 use crate::sampling::{run_chains, ChainState};
 use crate::validation::{
-    CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
+    CaseOutcome, Check, Claim, Level, Tolerance, ValidationCase, ValidationContext,
 };
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
@@ -128,29 +128,31 @@ impl ValidationCase for MnistPcdSamples {
         let d_null = median(&nearest_hamming(&null, &reference));
         let midpoint = 0.5 * (d_test + d_null);
         let (abs, rel) = ctx.figure_path("mnist-pcd-samples")?;
-        image_grid(&abs, &images, (28, 28), 10, 3)?;
+        ImageGrid::new(&images, (28, 28))
+            .columns(10)
+            .scale(3)
+            .write(&abs)?;
         let (abs2, rel2) = ctx.figure_path("mnist-pcd-metrics")?;
-        line_chart(
-            &abs2,
-            "MNIST PCD-5: reconstruction error per epoch",
-            "epoch",
-            "mean squared reconstruction error",
-            &[Series {
+        LineChart::new("MNIST PCD-5: reconstruction error per epoch")
+            .x(Axis::linear("epoch"))
+            .y(Axis::linear("mean squared reconstruction error"))
+            .series(&[Series {
                 name: "training set (first 1000 images)".into(),
                 points: summary
                     .metrics
                     .iter()
                     .map(|m| (m.epoch as f64, m.reconstruction_error))
                     .collect(),
-            }],
-            false,
-        )?;
+            }])
+            .write(&abs2)?;
         let seconds: Vec<f64> = summary.metrics.iter().map(|m| m.seconds).collect();
         Ok(CaseOutcome {
             theory: format!("median NN distance < {midpoint:.1} (midway between real digits {d_test:.1} and independent pixels {d_null:.1})"),
             measured: format!("median NN distance of RBM samples {d_rbm:.1}"),
             tolerance: Tolerance::Criterion("closer to real digits than to the independent-pixel null".into()),
-            verdict: Verdict::from_bool(d_rbm < midpoint),
+            checks: vec![Check::below("median NN distance of RBM samples", d_rbm, midpoint)
+                .against_measured("midway between real test digits and independent pixels")],
+            legacy_verdict: None,
             details: format!(
                 "Training: {} epochs, {} samples, run directory `{}` (seconds per epoch: {:?}). \
                  Samples: {SAMPLES} chains from uniform random starts, {SWEEPS} block-Gibbs sweeps; the figure \

@@ -8,7 +8,7 @@ use crate::rbm::init::VisibleBiasInit;
 use crate::run::{train_or_reuse, ModelConfig, RunOptions, SpectrumConfig, TrainConfig};
 use crate::studies::spectrum::{spectrum_report, SpectrumOptions, SpectrumSummary};
 use crate::validation::{
-    CaseOutcome, Claim, Level, Tolerance, ValidationCase, ValidationContext, Verdict,
+    CaseOutcome, Check, Claim, Level, Tolerance, ValidationCase, ValidationContext,
 };
 use serde_json::json;
 use std::path::PathBuf;
@@ -156,8 +156,19 @@ impl ValidationCase for MnistModesFollowPca {
             .iter()
             .max_by(|a, b| a.subspace_overlap_5.total_cmp(&b.subspace_overlap_5))
             .unwrap_or(one);
-        let ok = one.subspace_overlap_5 > STRONG_OVERLAP
-            && last.subspace_overlap_5 < one.subspace_overlap_5;
+        let checks = vec![
+            Check::above(
+                "top-5 subspace overlap near one epoch",
+                one.subspace_overlap_5,
+                STRONG_OVERLAP,
+            ),
+            Check::below(
+                "top-5 subspace overlap at the end",
+                last.subspace_overlap_5,
+                one.subspace_overlap_5,
+            )
+            .against_measured("top-5 subspace overlap near one epoch"),
+        ];
         let table: Vec<String> = [0.0, 0.1, 0.3, 0.5, 1.0, 3.0, 10.0, 30.0, 50.0]
             .iter()
             .map(|&e| {
@@ -190,7 +201,8 @@ impl ValidationCase for MnistModesFollowPca {
                 "subspace overlap ‖U₅ᵀE₅‖²/5 > {STRONG_OVERLAP} at the save nearest epoch 1 \
                  (random: 0.006), and smaller at the last save"
             )),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "{note}\n\nE_k: eigenvectors of the centred data covariance (60 000 binarised \
                  training images). Overlap of the top-k subspaces ‖U_kᵀE_k‖²_F/k, and \
@@ -245,7 +257,12 @@ impl ValidationCase for MnistCutoffSlows {
             (Some((_, a)), Some(b)) => b.rank > a,
             _ => false,
         };
-        let ok = grows && slope < 0.0 && slope.abs() > DECAY_SE * se;
+        let checks = vec![
+            Check::holds("cutoff rank at the end above the first cutoff rank", grows),
+            Check::below("decay slope of the growth rate", slope, 0.0),
+            Check::above("|decay slope|", slope.abs(), DECAY_SE * se)
+                .against_measured("standard error of the slope × DECAY_SE"),
+        ];
         let cut_at = |e: f64| s.points[nearest(&s, e)].cutoff.map_or(0, |c| c.rank);
         let slopes = last
             .and_then(|p| p.cutoff)
@@ -275,7 +292,8 @@ impl ValidationCase for MnistCutoffSlows {
                 "final cutoff above the first one, and the log-log slope of the growth rate per \
                  epoch against time (epochs ≥ 1) negative by more than {DECAY_SE} standard errors"
             )),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "{note}\n\nThe cutoff is the knot of a continuous two-segment least-squares fit \
                  of ln σ_α against ln α over the outliers (those above the fitted \
@@ -319,10 +337,22 @@ impl ValidationCase for MnistOutlierHierarchy {
         let (pairs, concordant, emergence) = h.as_ref().map_or((0, 0, Vec::new()), |h| {
             (h.pairs, h.concordant, h.emergence.clone())
         });
-        let ok = counts.last().copied().unwrap_or(0) > 0
-            && drops == 0
-            && pairs > 0
-            && concordant == pairs;
+        let checks = vec![
+            Check::above(
+                "outliers at the end",
+                counts.last().copied().unwrap_or(0) as f64,
+                0.0,
+            ),
+            Check::at_most("drops of the outlier count", drops as f64, 0.0),
+            Check::above("emergence pairs compared", pairs as f64, 0.0),
+            Check::interval(
+                "concordant emergence pairs",
+                concordant as f64,
+                pairs as f64,
+                pairs as f64,
+            )
+            .against_measured("emergence pairs compared"),
+        ];
         let at = |e: f64| counts[nearest(&s, e)];
         Ok(CaseOutcome {
             theory: "outlier count never falls; every ordered pair concordant".into(),
@@ -341,7 +371,8 @@ impl ValidationCase for MnistOutlierHierarchy {
                  singular value at the end"
                     .into(),
             ),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "{note}\n\nModes are followed from save to save through their left singular \
                  vectors (greedy matching of |u_α(t)·u_β(t')| ≥ 1/√2, top 20 modes saved). \
@@ -387,7 +418,16 @@ impl ValidationCase for MnistBulkShrinks {
         let marks = [0.0, 1.0, 10.0, 50.0];
         let medians: Vec<f64> = marks.iter().map(|&e| p(e).bulk_median).collect();
         let edges: Vec<f64> = marks.iter().map(|&e| p(e).bulk_upper_edge).collect();
-        let ok = medians.windows(2).all(|w| w[1] < w[0]);
+        let checks: Vec<Check> = (1..marks.len())
+            .map(|i| {
+                Check::below(
+                    format!("bulk median at epoch {}", marks[i]),
+                    medians[i],
+                    medians[i - 1],
+                )
+                .against_measured(format!("bulk median at epoch {}", marks[i - 1]))
+            })
+            .collect();
         let min = s
             .points
             .iter()
@@ -414,7 +454,8 @@ impl ValidationCase for MnistBulkShrinks {
                  from each of the saves nearest epochs 0, 1, 10, 50 to the next"
                     .into(),
             ),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "{note}\n\nThe bulk is what the Marchenko–Pastur fit leaves after removing the \
                  outliers; its fitted edge and median are in `bulk-vs-time.png`."
@@ -457,8 +498,18 @@ impl ValidationCase for MnistZeroBiasMeanMode {
                 p.top[0] / p.top.get(1).copied().unwrap_or(f64::NAN)
             })
         };
-        let ok = az.first_mode_mean_overlap > MEAN_MODE_OVERLAP
-            && ad_same.first_mode_mean_overlap < MEAN_MODE_OVERLAP;
+        let checks = vec![
+            Check::above(
+                "first mode's overlap with the data mean, zero visible bias",
+                az.first_mode_mean_overlap,
+                MEAN_MODE_OVERLAP,
+            ),
+            Check::below(
+                "first mode's overlap with the data mean, data-matched visible bias",
+                ad_same.first_mode_mean_overlap,
+                MEAN_MODE_OVERLAP,
+            ),
+        ];
         let peak_ratio = zero
             .points
             .iter()
@@ -488,7 +539,8 @@ impl ValidationCase for MnistZeroBiasMeanMode {
                 "cosine of u₁ with the mean training image minus ½ above {MEAN_MODE_OVERLAP} for \
                  the zero-bias run and below it for the data-bias run at the same epoch"
             )),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "{note_zero}\n\n{note_data}\n\nThe mean image m is the mean of the binarised \
                  training images, measured from the paramagnetic point ½ (the ±1 \
@@ -549,7 +601,10 @@ impl ValidationCase for MnistReconstructionTopModes {
         };
         let share = r.boundary_share.get(i).copied().unwrap_or(f64::NAN);
         let fraction = r.boundary_pixel_fraction.unwrap_or(f64::NAN);
-        let ok = share > fraction;
+        let checks = vec![
+            Check::above("boundary share of the top modes", share, fraction)
+                .against_measured("boundary pixel fraction"),
+        ];
         let rows: Vec<String> = r
             .ranks
             .iter()
@@ -580,7 +635,8 @@ impl ValidationCase for MnistReconstructionTopModes {
                  boundaries)"
                     .into(),
             ),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "{note}\n\nReconstruction: one mean-field pass v → E[h|v] → E[v|h] under the \
                  model with W replaced by its top-k modes (biases kept), on the first 500 \

@@ -6,15 +6,13 @@ use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::likelihood::exact_log_likelihood;
 use crate::rbm::init::VisibleBiasInit;
-use crate::report::plots::{line_chart, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{
     train_on, CheckpointConfig, DataConfig, Estimator, ModelConfig, OptimiserConfig, Precision,
     RunOptions, TrainConfig,
 };
 use crate::units::Binary;
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use rand::SeedableRng;
 use serde_json::json;
 
@@ -117,12 +115,10 @@ impl ValidationCase for PcdRaisesLikelihood {
         let l_exact = exact_curve.last().map_or(f64::NAN, |p| p.1);
         let fraction = (l_pcd - l0) / (l_teacher - l0);
         let (abs, rel) = ctx.figure_path("pcd-raises-likelihood")?;
-        line_chart(
-            &abs,
-            "Exact log-likelihood of the training set, 10x6 RBM",
-            "epoch",
-            "L (nats per sample)",
-            &[
+        LineChart::new("Exact log-likelihood of the training set, 10x6 RBM")
+            .x(Axis::linear("epoch"))
+            .y(Axis::linear("L (nats per sample)"))
+            .series(&[
                 Series {
                     name: "PCD-5".into(),
                     points: pcd_curve.clone(),
@@ -135,15 +131,17 @@ impl ValidationCase for PcdRaisesLikelihood {
                     name: "teacher".into(),
                     points: vec![(0.0, l_teacher), (base.optimiser.epochs as f64, l_teacher)],
                 },
-            ],
-            false,
-        )?;
-        let ok = l_pcd > l0 && fraction >= GAP_FRACTION;
+            ])
+            .write(&abs)?;
         Ok(CaseOutcome {
             theory: format!("L rises from {l0:.4}; closes >= {GAP_FRACTION} of the gap to the teacher's {l_teacher:.4}"),
             measured: format!("L = {l_pcd:.4} after {} epochs ({:.0}% of the gap)", base.optimiser.epochs, 100.0 * fraction),
             tolerance: Tolerance::Criterion(format!("L_final > L_0 and gap fraction >= {GAP_FRACTION}")),
-            verdict: Verdict::from_bool(ok),
+            checks: vec![
+                Check::above("L after PCD training", l_pcd, l0).against_measured("L before training"),
+                Check::at_least("fraction of the gap to the teacher closed", fraction, GAP_FRACTION),
+            ],
+            legacy_verdict: None,
             details: format!(
                 "Teacher: random 10×6 {{0,1}} RBM (weights std 1.5, biases std 0.5); data: 1000 exact samples. \
                  Student: weights N(0, 0.01²), zero biases; PCD-5 with 20 persistent chains, batch 20, \

@@ -5,9 +5,7 @@ use crate::report::plots::{atomic_png, plot_error, range_of, tick_label, PALETTE
 use crate::studies::precision::{
     LikelihoodCurves, PairedComparison, PrecisionSetup, MOVEMENT_IN_SPREADS,
 };
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use plotters::prelude::*;
 use serde_json::json;
 use std::path::Path;
@@ -66,7 +64,40 @@ impl ValidationCase for F32MatchesF64 {
         let control_rejected = !cc.mean_claim_holds();
         let (abs, rel) = ctx.figure_path("f32-matches-f64")?;
         figure(&abs, &l64, &l32, &control, &c, &cc)?;
-        let verdict = Verdict::from_bool(a && b && v && control_rejected);
+        // (a) and (b) at every compared update, (v) once, and the control must fail (a)
+        let update = |i: usize| c.steps.get(i).map_or(format!("#{i}"), |s| s.to_string());
+        let mut checks: Vec<Check> = c
+            .mean_t_statistic
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                Check::at_most(
+                    format!("(a) |mean d|/SE at update {}", update(i)),
+                    t,
+                    c.t_quantile,
+                )
+            })
+            .collect();
+        checks.extend(c.rms_ratio.iter().enumerate().map(|(i, &r)| {
+            Check::at_most(
+                format!("(b) RMS d/(√2 s) at update {}", update(i)),
+                r,
+                c.rms_factor,
+            )
+        }));
+        checks.push(Check::at_least(
+            "(v) movement of the mean reference L, in spreads",
+            c.movement_in_spreads,
+            MOVEMENT_IN_SPREADS,
+        ));
+        checks.push(Check::holds(
+            format!("control (f32 at {CONTROL_FACTOR}η) rejected by claim (a)"),
+            control_rejected,
+        ));
+        debug_assert_eq!(
+            crate::validation::all_pass(&checks),
+            a && b && v && control_rejected
+        );
         Ok(CaseOutcome {
             theory: format!(
                 "(a) |mean d|/SE <= t_{{S-1}}(1-α/2T) = {:.3}; (b) RMS d/(√2 s) <= c = {:.3}; \
@@ -83,7 +114,8 @@ impl ValidationCase for F32MatchesF64 {
                  S = {SEEDS} seeds",
                 c.steps.len()
             )),
-            verdict,
+            checks,
+            legacy_verdict: None,
             details: format!(
                 "Teacher: random 12×6 {{0,1}} RBM (weights std {}, biases std {}, seed {}); data: {} exact \
                  samples. Student: weights N(0, {}²), zero biases; PCD-{} with {} persistent chains, batch {}, \

@@ -4,13 +4,13 @@
 use crate::error::Result;
 use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit};
 use crate::rbm::Rbm;
-use crate::report::plots::{line_chart_scaled, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::spectral::{
     fit_marchenko_pastur, singular_value_edges, FitOptions, MarchenkoPastur, WeightSpectrum,
 };
 use crate::units::Binary;
 use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
+    all_pass, labelled, CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext,
 };
 use rand::SeedableRng;
 use serde_json::json;
@@ -57,7 +57,7 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
     #[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
         let mut rows = Vec::new();
-        let mut ok = true;
+        let mut checks = Vec::new();
         let mut worst_p: f64 = 1.0;
         let mut worst_edge: f64 = 0.0;
         let mut figure_values = Vec::new();
@@ -83,11 +83,17 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
                 let (flo, fhi) = ((la * big).sqrt(), (lb * big).sqrt());
                 let (elo, ehi) = ((flo - lo).abs() / hi, (fhi / hi - 1.0).abs());
                 let lower_own = (flo / lo - 1.0).abs();
-                let pass = fit.p_value > P_MIN
-                    && elo < EDGE_TOL
-                    && ehi < EDGE_TOL
-                    && fit.outliers.is_empty();
-                ok &= pass;
+                let group = labelled(
+                    format!("{nv}×{nh}, seed {seed}"),
+                    [
+                        Check::p_value_above("KS p-value", fit.p_value, P_MIN),
+                        Check::below("lower edge error (of the upper edge)", elo, EDGE_TOL),
+                        Check::below("upper edge relative error", ehi, EDGE_TOL),
+                        Check::at_most("outliers", fit.outliers.len() as f64, 0.0),
+                    ],
+                );
+                let pass = all_pass(&group);
+                checks.extend(group);
                 worst_p = worst_p.min(fit.p_value);
                 worst_edge = worst_edge.max(elo).max(ehi);
                 rows.push(json!({
@@ -128,12 +134,10 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
             })
             .collect();
         let (abs, rel) = ctx.figure_path("spectrum-init-mp")?;
-        line_chart_scaled(
-            &abs,
-            "Initial W (784×500, std 0.01): λ = s²/N against Marchenko–Pastur",
-            "λ = s²/max(Nv, Nh)",
-            "density",
-            &[
+        LineChart::new("Initial W (784×500, std 0.01): λ = s²/N against Marchenko–Pastur")
+            .x(Axis::linear("λ = s²/max(Nv, Nh)"))
+            .y(Axis::linear("density"))
+            .series(&[
                 Series {
                     name: "histogram".into(),
                     points: hist,
@@ -142,10 +146,8 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
                     name: "Marchenko–Pastur (closed form, no fit)".into(),
                     points: curve,
                 },
-            ],
-            false,
-            false,
-        )?;
+            ])
+            .write(&abs)?;
         let details = format!(
             "For each shape and seed, W is drawn by the trainer's initialiser and its singular \
              values are fitted with `fit_marchenko_pastur` (KS minimisation over (σ², q), \
@@ -183,7 +185,8 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
                 "every draw: p > {P_MIN}, both edges within {}%, zero outliers",
                 100.0 * EDGE_TOL
             )),
-            verdict: Verdict::from_bool(ok),
+            checks,
+            legacy_verdict: None,
             details,
             figures: vec![rel],
             seed: Some(ctx.seed),

@@ -3,10 +3,8 @@
 
 use crate::analytic::two_patterns::{block_magnetizations, growth_rates, mean_field};
 use crate::error::Result;
-use crate::report::plots::{line_chart, Series};
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::report::chart::{Axis, LineChart, Series};
+use crate::validation::{CaseOutcome, Check, Claim, Tolerance, ValidationCase, ValidationContext};
 use serde_json::json;
 
 /// The theory file's tolerance on fixed points and rates.
@@ -85,15 +83,13 @@ impl ValidationCase for TwoPatternsPhaseDiagram {
             }
         }
         let (abs, rel) = ctx.figure_path("two-patterns-phase-diagram")?;
-        line_chart(
-            &abs,
+        LineChart::new(
             "Two correlated patterns: mean-field m₁, m₂ against T (transitions at 1 ± κ)",
-            "T = 1/β",
-            "magnetisation",
-            &series,
-            false,
-        )?;
-        let ok = wrong.is_empty() && worst < TOL;
+        )
+        .x(Axis::linear("T = 1/β"))
+        .y(Axis::linear("magnetisation"))
+        .series(&series)
+        .write(&abs)?;
         Ok(CaseOutcome {
             theory: format!("transitions at 1 ± κ; predicted values within {TOL:e}"),
             measured: format!(
@@ -105,7 +101,11 @@ impl ValidationCase for TwoPatternsPhaseDiagram {
                 "every grid temperature more than {MARGIN} from a transition on the right side \
                  (order parameter above/below {ORDERED}); all 24 predicted numbers within {TOL:e}"
             )),
-            verdict: Verdict::from_bool(ok),
+            checks: vec![
+                Check::at_most("misclassified grid temperatures", wrong.len() as f64, 0.0),
+                Check::below("worst deviation of the 24 predicted numbers", worst, TOL),
+            ],
+            legacy_verdict: None,
             details: format!(
                 "Damped (0.5) iteration of the (m₁, m₂) equations from (0.9, 0.3) on T = \
                  0.0125…2, κ = 0.2 and 0.5. x = m₁ + m₂ and y = m₁ − m₂ decouple exactly, so the \

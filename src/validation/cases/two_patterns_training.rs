@@ -10,7 +10,7 @@ use crate::analytic::two_patterns_student::{
 };
 use crate::data::{Dataset, Encoding};
 use crate::error::Result;
-use crate::report::plots::{line_chart_with_markers, Series};
+use crate::report::chart::{Axis, LineChart, Series};
 use crate::run::{
     train_on, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
 };
@@ -411,22 +411,20 @@ fn outcome(
         let fig = format!("{id}-{tag}");
         let s = study(ctx, set, &fig)?;
         let (abs, rel) = ctx.figure_path(&fig)?;
-        line_chart_with_markers(
-            &abs,
-            &format!(
-                "2 {} hidden units, two patterns (N = {}, β = {BETA}, κ = {KAPPA}, {}): training \
+        LineChart::new(format!(
+            "2 {} hidden units, two patterns (N = {}, β = {BETA}, κ = {KAPPA}, {}): training \
                  (lines) vs flow (▲)",
-                set.label(),
-                set.n,
-                set.estimator.kind()
-            ),
-            "learning time t = N·η·updates",
+            set.label(),
+            set.n,
+            set.estimator.kind()
+        ))
+        .x(Axis::linear("learning time t = N·η·updates"))
+        .y(Axis::log(
             "‖η̂_k·W‖ over both hidden units (W = w/√N; orders at 1)",
-            &s.series,
-            &s.markers,
-            false,
-            true,
-        )?;
+        ))
+        .series(&s.series)
+        .markers(&s.markers)
+        .write(&abs)?;
         figures.push(rel);
         numbers.insert(tag.to_string(), json!(s.rows));
         studies.push((set, s));
@@ -470,7 +468,8 @@ fn outcome(
              transition-time difference training − flow within one sd across seeds; η¹ first",
             100.0 * RATE_TOL
         )),
-        verdict: Verdict::from_bool(studies.iter().all(|(_, s)| s.ok)),
+        checks: Vec::new(),
+        legacy_verdict: Some(Verdict::from_bool(studies.iter().all(|(_, s)| s.ok))),
         details: format!(
             "Each seed draws {} exact teacher samples (two Curie–Weiss blocks, N₁ = {}, N₂ = \
              {}) and adds their images under the teacher's block flips (×4, so that the data \
