@@ -1,6 +1,6 @@
 //! The toy models of `rbmdyn integrate`, one file each, and their registry [`ToyModels`].
 //!
-//! [`toy_models!`] takes one line per model, `Variant(file::Struct),`: it declares the module
+//! `toy_models!` takes one line per model, `Variant(file::Struct),`: it declares the module
 //! `file` (this folder's `file.rs`) and the subcommand `Variant`, named by the model's
 //! [`ToyModel::NAME`], whose flags are the model's parameters plus the shared
 //! [`IntegrateOptions`] and `--out`. The dispatch matches every variant: there is no fallback.
