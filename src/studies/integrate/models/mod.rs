@@ -24,10 +24,12 @@ macro_rules! toy_models {
                 #[group(skip)]
                 #[allow(missing_docs)]
                 $variant {
-                    #[command(flatten)]
-                    model: $file::$model,
+                    // options first: a flattened struct's doc comment becomes the
+                    // subcommand's help, and the model's, flattened last, wins
                     #[command(flatten)]
                     options: IntegrateOptions,
+                    #[command(flatten)]
+                    model: $file::$model,
                     /// Output directory.
                     #[arg(long)]
                     out: PathBuf,
@@ -93,6 +95,15 @@ mod tests {
         );
         for name in &names {
             let cli = Cli::try_parse_from(["x", name, "--out", "o"]).unwrap();
+            // the help line is the model's doc comment, not the shared options'
+            let about = Cli::command()
+                .find_subcommand(name)
+                .and_then(|c| c.get_about().map(|a| a.to_string()))
+                .unwrap_or_default();
+            assert!(
+                !about.is_empty() && !about.contains("options"),
+                "{name}: {about}"
+            );
             assert_eq!(cli.model.name(), name);
             assert_eq!(cli.model.out(), Path::new("o"));
         }
