@@ -53,8 +53,8 @@ fn linear_svd_overlays_a_run_from_its_own_initial_weights() {
             "linear-svd",
             "--compare",
             run.to_str().unwrap(),
-            "--param",
-            "modes=4",
+            "--modes",
+            "4",
             "--out",
             out.to_str().unwrap(),
         ],
@@ -95,16 +95,16 @@ fn linear_svd_overlays_a_run_from_its_own_initial_weights() {
             "linear-svd",
             "--dataset",
             PLANTED,
-            "--param",
-            "hidden=8",
-            "--param",
-            "seed=11",
-            "--param",
-            "t_end=3",
-            "--param",
-            "points=4",
-            "--param",
-            "modes=4",
+            "--hidden",
+            "8",
+            "--seed",
+            "11",
+            "--t-end",
+            "3",
+            "--points",
+            "4",
+            "--modes",
+            "4",
             "--out",
             out2.to_str().unwrap(),
         ],
@@ -145,7 +145,7 @@ fn bad_integrate_input_names_the_file_or_parameter() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let missing = dir.path().join("no-such-run");
-    let cases: [(Vec<&str>, &str); 5] = [
+    let cases: [(Vec<&str>, &str); 6] = [
         (
             vec!["linear-svd", "--compare", missing.to_str().unwrap()],
             "config.toml",
@@ -155,7 +155,11 @@ fn bad_integrate_input_names_the_file_or_parameter() {
             vec!["two-patterns", "--compare", missing.to_str().unwrap()],
             "--compare",
         ),
-        (vec!["linear-svd", "--param", "modez=3"], "modez"),
+        (vec!["linear-svd", "--modez", "3"], "--modez"),
+        (
+            vec!["linear-svd", "--modes", "0", "--dataset", PLANTED],
+            "--modes",
+        ),
         (vec!["cw-gaussian", "--dataset", PLANTED], "--dataset"),
     ];
     for (args, needle) in cases {
@@ -223,10 +227,10 @@ fn cw_gaussian_overlays_a_one_hidden_unit_run() {
             "cw-gaussian".into(),
             "--compare".into(),
             run.to_str().unwrap().into(),
-            "--param".into(),
+            "--n".into(),
             n.into(),
-            "--param".into(),
-            "t_end=4".into(),
+            "--t-end".into(),
+            "4".into(),
             "--out".into(),
             out.to_str().unwrap().into(),
         ]
@@ -235,7 +239,7 @@ fn cw_gaussian_overlays_a_one_hidden_unit_run() {
         let refs: Vec<&str> = a.iter().map(String::as_str).collect();
         rbmdyn(&refs, dir.path())
     };
-    let o = run_cli(args("n=8"));
+    let o = run_cli(args("8"));
     assert!(o.status.success(), "{}", text(&o));
     let j = json(&out.join("trajectory.json"));
     let c = &j["compare"];
@@ -249,9 +253,9 @@ fn cw_gaussian_overlays_a_one_hidden_unit_run() {
     assert!((ode[0].as_f64().unwrap() - tr[0].as_f64().unwrap()).abs() < 1e-12);
     assert!(out.join("trajectory.png").exists());
     // N must match the run's
-    let o = run_cli(args("n=9"));
+    let o = run_cli(args("9"));
     assert!(!o.status.success());
-    assert!(text(&o).contains("n = 9"), "{}", text(&o));
+    assert!(text(&o).contains("`--n` = 9"), "{}", text(&o));
     // and linear-svd refuses a ±1 run
     let o = rbmdyn(
         &[

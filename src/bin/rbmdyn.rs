@@ -36,9 +36,10 @@ enum Command {
     /// rank-plot cutoff and stopping signal, overlaps with the data's principal axes,
     /// reconstruction from the top modes. Writes PNG figures and spectrum.json to --out.
     Spectrum(SpectrumArgs),
-    /// Integrate an analytic toy model (cw-gaussian, two-patterns, linear-svd), optionally
-    /// overlaying a training run (--compare RUN_DIR): writes trajectory.csv,
-    /// trajectory.json (with the theory's rates and fixed points) and trajectory.png to --out.
+    /// Integrate an analytic toy model (one subcommand per model, with its own flags),
+    /// optionally overlaying a training run (--compare RUN_DIR): writes trajectory.csv,
+    /// trajectory.json (with the parameters and the theory's rates and fixed points) and
+    /// trajectory.png to --out.
     Integrate(IntegrateArgs),
     /// Run the validation cases; writes report.md, summary.json and figures/. Exit status 1
     /// when a case fails.
@@ -197,24 +198,9 @@ struct ValidateArgs {
 
 #[derive(Args, Debug)]
 struct IntegrateArgs {
-    /// The toy model: cw-gaussian, two-patterns or linear-svd.
-    model: String,
-    /// Model parameters as KEY=VALUE (repeatable), e.g. --param beta=1.5 --param n=100.
-    #[arg(long = "param")]
-    params: Vec<String>,
-    /// Dataset for linear-svd (mnist, planted:N:M:SEED:B,..., file:PATH, ...).
-    #[arg(long)]
-    dataset: Option<String>,
-    /// Data root (default: the run's, else $RBMDYN_DATA, else ../shared/data).
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// A training run directory to overlay (cw-gaussian: one Gaussian hidden unit; linear-svd:
-    /// a {0,1} run with spectrum saves).
-    #[arg(long)]
-    compare: Option<PathBuf>,
-    /// Output directory.
-    #[arg(long)]
-    out: PathBuf,
+    /// The toy model, with its parameters and the shared options.
+    #[command(subcommand)]
+    model: rbmdyn::studies::integrate::ToyModels,
 }
 
 #[derive(Args, Debug)]
@@ -608,19 +594,14 @@ fn cmd_scale(a: ScaleArgs) -> Result<ExitCode> {
 }
 
 fn cmd_integrate(a: IntegrateArgs) -> Result<ExitCode> {
-    let options = rbmdyn::studies::integrate::IntegrateOptions {
-        dataset: a.dataset.clone(),
-        data: a.data.clone(),
-        compare: a.compare.clone(),
-    };
-    let s = rbmdyn::studies::integrate::integrate_with(&a.model, &a.params, &options, &a.out)?;
+    let s = a.model.run()?;
     eprintln!(
         "{}: {} points to t = {}; theory {:?}; files in {}",
         s.model,
         s.trajectory.times.len(),
         s.trajectory.times.last().copied().unwrap_or(0.0),
         s.theory,
-        a.out.display()
+        a.model.out().display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 //! physics of its own, and no physics module imports them.
 //!
 //! * [`integrate`]: `rbmdyn integrate`, the analytic toy models integrated numerically, and
-//!   `integrate linear-svd --run DIR` against a training run ([`integrate::compare`]);
+//!   `integrate linear-svd --compare DIR` against a training run ([`integrate::compare`]);
 //! * [`spectrum`]: `rbmdyn spectrum`, the spectral analyses of a run as figures and JSON;
 //! * [`sweep`]: `rbmdyn scale`, sweeps over sizes and seeds with finite-size scaling;
 //! * [`bench_meanfield`]: `rbmdyn bench-meanfield`, mean-field solvers against exact values;

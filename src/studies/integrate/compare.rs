@@ -11,11 +11,8 @@
 //! Learning time $t = \eta\times$updates (`theory/README.md`); plain SGD only (momentum and
 //! weight decay change the flow).
 
-use super::output::{
-    time_grid, write_outputs, IntegrateOptions, IntegrateSummary, LINEAR_REGIME_TOL,
-};
+use super::output::{IntegrateOptions, LINEAR_REGIME_TOL};
 use crate::analytic::linear_svd::BinaryLinearRegime;
-use crate::analytic::ode::Trajectory;
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
 use crate::linalg::{singular_values, symmetric_eigen};
@@ -24,7 +21,6 @@ use crate::run::{initial_model, HiddenType, VisibleType};
 use crate::spectral::dynamics::analyse;
 use crate::spectral::FitOptions;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Largest relative difference allowed between the singular values of the re-drawn $W(0)$ and
@@ -334,168 +330,4 @@ pub fn gap_figure(
         .y(Axis::linear("ln(σα training / σα linear)"))
         .series(&series)
         .write(path)
-}
-
-/// `rbmdyn integrate linear-svd` (see [`super`]).
-#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
-pub(crate) fn integrate_linear_svd(
-    p: &BTreeMap<String, f64>,
-    options: &IntegrateOptions,
-    out: &Path,
-) -> Result<IntegrateSummary> {
-    use crate::data::DatasetChoice;
-    use crate::rbm::init::VisibleBiasInit;
-    use crate::run::{initial_model, DataConfig, ModelConfig, TrainConfig};
-    use std::str::FromStr;
-    let modes = p["modes"];
-    if !(1.0..=1e4).contains(&modes) {
-        return Err(Error::invalid(
-            "--param",
-            format!("modes = {modes}"),
-            "must be ≥ 1",
-        ));
-    }
-    let modes = modes as usize;
-    let (times, linear, comparison, theory_rates, label) = if let Some(run_dir) = &options.compare {
-        let dataset = match &options.dataset {
-            Some(spec) => {
-                let mut c = crate::run::RunDir::new(run_dir).read_config()?;
-                c.data.dataset = DatasetChoice::from_str(spec)?;
-                c.data.root = options.data.clone().or(c.data.root);
-                Some(c.load_dataset()?)
-            }
-            None => None,
-        };
-        let cmp = compare_linear_svd(run_dir, dataset.as_ref(), modes)?;
-        let rates = cmp.growth_rates.clone();
-        (
-            cmp.times.clone(),
-            cmp.linear.clone(),
-            Some(cmp),
-            rates,
-            format!("run {}", run_dir.display()),
-        )
-    } else {
-        let spec = options.dataset.clone().ok_or_else(|| {
-            Error::invalid(
-                "--dataset",
-                "(none)",
-                "linear-svd needs the data (--dataset SPEC) or a run (--compare RUN_DIR)",
-            )
-        })?;
-        let whole = |name: &'static str, x: f64| -> Result<u64> {
-            if x >= 0.0 && x.fract() == 0.0 && x < 1e15 {
-                Ok(x as u64)
-            } else {
-                Err(Error::invalid(
-                    "--param",
-                    format!("{name} = {x}"),
-                    "must be a whole number ≥ 0",
-                ))
-            }
-        };
-        let defaults = TrainConfig::default();
-        let config = TrainConfig {
-            data: DataConfig {
-                dataset: DatasetChoice::from_str(&spec)?,
-                root: options.data.clone(),
-                ..defaults.data
-            },
-            model: ModelConfig {
-                hidden: whole("hidden", p["hidden"])? as usize,
-                weight_std: p["weight_std"],
-                visible_bias_init: if p["zero_bias"] != 0.0 {
-                    VisibleBiasInit::Zero
-                } else {
-                    defaults.model.visible_bias_init
-                },
-                ..defaults.model
-            },
-            seed: whole("seed", p["seed"])?,
-            ..defaults
-        }
-        .check()?;
-        let dataset = config.load_dataset()?;
-        let model = initial_model(&config, &dataset)?;
-        let regime = crate::analytic::linear_svd::BinaryLinearRegime::from_data(
-            &dataset.samples,
-            model.visible_bias(),
-            model.weights().clone(),
-        )?;
-        let times = time_grid(p["t_end"], p["points"])?;
-        let k = modes.min(model.n_hidden().min(model.n_visible()));
-        let linear: Vec<Vec<f64>> = regime
-            .singular_values_at(&times)?
-            .into_iter()
-            .map(|s| s[..k].to_vec())
-            .collect();
-        let mut rates = regime.growth_rates();
-        rates.truncate(k);
-        (
-            times,
-            linear,
-            None,
-            rates,
-            format!("data {}", config.data.dataset),
-        )
-    };
-    let k = linear.first().map_or(0, Vec::len);
-    let mut theory = BTreeMap::new();
-    theory.insert(
-        "threshold".into(),
-        crate::analytic::linear_svd::BINARY_THRESHOLD,
-    );
-    for (a, r) in theory_rates.iter().enumerate() {
-        theory.insert(format!("rate_{}", a + 1), *r);
-    }
-    let trajectory = Trajectory {
-        times: times.clone(),
-        states: linear,
-        steps: 0,
-        rejected: 0,
-        evaluations: 0,
-    };
-    let summary = IntegrateSummary {
-        model: "linear-svd".into(),
-        parameters: p.clone(),
-        theory,
-        trajectory,
-        state_names: (1..=k).map(|a| format!("sigma{a}")).collect(),
-        compare: comparison.as_ref().map(|c| overlay_json(c, options)),
-    };
-    write_outputs(&summary, out)?;
-    let png = out.join("trajectory.png");
-    let title = format!("linear-svd: singular values of W, {label}");
-    match &comparison {
-        Some(c) => comparison_figure(c, &png, &title, LINEAR_REGIME_TOL)?,
-        None => {
-            let series: Vec<Series> = (0..k.min(5))
-                .map(|a| Series {
-                    name: format!("linear ODE σ{}", a + 1),
-                    points: summary.trajectory.component(a),
-                })
-                .collect();
-            LineChart::new(&title)
-                .x(Axis::linear("learning time t = η · updates"))
-                .y(Axis::log("singular value σα (threshold 4)"))
-                .series(&series)
-                .write(&png)?;
-        }
-    }
-    Ok(summary)
-}
-
-/// The overlay numbers of a `linear-svd` comparison.
-fn overlay_json(c: &LinearSvdComparison, options: &IntegrateOptions) -> serde_json::Value {
-    let departure = c.departure(LINEAR_REGIME_TOL);
-    serde_json::json!({
-        "run_dir": options.compare,
-        "time": "t = η·updates",
-        "tolerance": LINEAR_REGIME_TOL,
-        "end_of_linear_regime": departure.map(|k| serde_json::json!({
-            "step": c.steps[k], "t": c.times[k], "epoch": c.epochs[k],
-            "sigma1_training": c.training[k][0], "sigma1_linear": c.linear[k][0],
-        })),
-        "comparison": c,
-    })
 }

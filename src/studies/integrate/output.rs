@@ -1,5 +1,6 @@
 //! What `rbmdyn integrate` reads besides a model's parameters, what it writes, and the helpers
-//! shared by the toy models and the run comparison ([`super::compare`]).
+//! shared by the toy models ([`super::models`]) and the run comparison ([`super::compare`]).
+//! It imports nothing from its sibling files.
 
 use crate::analytic::ode::Trajectory;
 use crate::error::{Error, Result};
@@ -13,24 +14,64 @@ use std::path::{Path, PathBuf};
 /// `crate::validation::cases::linear_svd_ode`).
 pub const LINEAR_REGIME_TOL: f64 = 0.1;
 
-/// What `integrate` reads besides the parameters.
-#[derive(Clone, Debug, Default)]
+/// What `integrate` reads besides the model's parameters: the options every model shares,
+/// declared once (each model refuses those it does not use).
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct IntegrateOptions {
-    /// Dataset spelling (`linear-svd`).
+    /// Dataset for linear-svd (mnist, planted:N:M:SEED:B,..., file:PATH, ...).
+    #[arg(long)]
     pub dataset: Option<String>,
-    /// Data root.
+    /// Data root (default: the run's, else $RBMDYN_DATA, else ../shared/data).
+    #[arg(long)]
     pub data: Option<PathBuf>,
-    /// A training run to overlay.
+    /// A training run directory to overlay (cw-gaussian: one Gaussian hidden unit; linear-svd:
+    /// a {0,1} run with spectrum saves).
+    #[arg(long)]
     pub compare: Option<PathBuf>,
+}
+
+impl IntegrateOptions {
+    /// Refuses `--dataset` for a model that does not integrate on data.
+    ///
+    /// # Errors
+    /// `--dataset` given (the error names the flag and the model).
+    pub fn refuse_dataset(&self, model: &str) -> Result<()> {
+        match &self.dataset {
+            Some(_) => Err(Error::invalid(
+                "--dataset",
+                model,
+                "only linear-svd integrates on a dataset",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses `--compare` for a model with no training run to overlay.
+    ///
+    /// # Errors
+    /// `--compare` given (the error names the flag and the model).
+    pub fn refuse_compare(&self, model: &str) -> Result<()> {
+        match &self.compare {
+            Some(_) => Err(Error::invalid(
+                "--compare",
+                model,
+                format!(
+                    "no training run type for {model}; --compare works with cw-gaussian and \
+                     linear-svd"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What `integrate` wrote.
 #[derive(Clone, Debug, Serialize)]
 pub struct IntegrateSummary {
-    /// The model.
+    /// The model (its subcommand name).
     pub model: String,
-    /// Parameters used (defaults filled in).
-    pub parameters: BTreeMap<String, f64>,
+    /// The model's parameters as given (its parameter struct, defaults filled in).
+    pub parameters: serde_json::Value,
     /// Theory numbers of the model (rates, fixed points).
     pub theory: BTreeMap<String, f64>,
     /// The trajectory.
@@ -43,18 +84,22 @@ pub struct IntegrateSummary {
 }
 
 /// `points` equally spaced times on [0, `t_end`].
-pub(super) fn time_grid(t_end: f64, points: f64) -> Result<Vec<f64>> {
-    if !(t_end > 0.0 && t_end.is_finite() && (2.0..=1e6).contains(&points)) {
-        return Err(Error::invalid(
-            "--param",
-            format!("t_end = {t_end}, points = {points}"),
-            "t_end must be positive and points in 2..=1e6",
-        ));
+///
+/// # Errors
+/// `t_end` not positive and finite; `points` outside 2..=10⁶ (the error names the flag).
+pub fn time_grid(t_end: f64, points: usize) -> Result<Vec<f64>> {
+    if !(t_end > 0.0 && t_end.is_finite()) {
+        return Err(Error::invalid("--t-end", t_end, "must be positive"));
     }
-    let n = points as usize;
-    Ok((0..n).map(|k| t_end * k as f64 / (n - 1) as f64).collect())
+    if !(2..=1_000_000).contains(&points) {
+        return Err(Error::invalid("--points", points, "must be in 2..=1e6"));
+    }
+    Ok((0..points)
+        .map(|k| t_end * k as f64 / (points - 1) as f64)
+        .collect())
 }
 
+/// Writes `trajectory.csv` and `trajectory.json` into `out` (created if missing).
 pub(super) fn write_outputs(summary: &IntegrateSummary, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let refs: Vec<&str> = summary.state_names.iter().map(String::as_str).collect();
