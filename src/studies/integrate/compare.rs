@@ -11,7 +11,6 @@
 //! Learning time $t = \eta\times$updates (`theory/README.md`); plain SGD only (momentum and
 //! weight decay change the flow).
 
-use super::output::{IntegrateOptions, LINEAR_REGIME_TOL};
 use crate::analytic::linear_svd::BinaryLinearRegime;
 use crate::data::{Dataset, Encoding};
 use crate::error::{Error, Result};
