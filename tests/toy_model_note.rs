@@ -48,7 +48,12 @@ fn every_rust_block_of_the_note_is_in_the_code() {
     ));
     // every source file the note names exists
     for word in note.split(['`', ' ', '\n', '(', ')', ',']) {
-        if word.starts_with("src/") && word.ends_with(".rs") && !word.contains('<') {
+        if word.starts_with("src/")
+            && std::path::Path::new(word)
+                .extension()
+                .is_some_and(|e| e == "rs")
+            && !word.contains('<')
+        {
             assert!(root.join(word).exists(), "the note names {word}");
         }
     }

@@ -33,7 +33,9 @@ fn line_of(text: &[u8], byte: u64) -> u64 {
     while end < text.len() && (text[end] == b'\n' || text[end] == b'\r') {
         end += 1;
     }
-    1 + text[..end].iter().filter(|&&b| b == b'\n').count() as u64
+    #[allow(clippy::naive_bytecount)] // once per malformed line: not worth a dependency
+    let newlines = text[..end].iter().filter(|&&b| b == b'\n').count() as u64;
+    1 + newlines
 }
 
 /// An [`Error::Format`] naming `path` and the line of `e` (counted in `text`, blank lines

@@ -123,24 +123,28 @@ impl<'a> LineChart<'a> {
     }
 
     /// The horizontal axis.
+    #[must_use]
     pub fn x(mut self, axis: Axis) -> Self {
         self.x = axis;
         self
     }
 
     /// The vertical axis.
+    #[must_use]
     pub fn y(mut self, axis: Axis) -> Self {
         self.y = axis;
         self
     }
 
     /// The curves, drawn as lines with small dots.
+    #[must_use]
     pub fn series(mut self, series: &'a [Series]) -> Self {
         self.series = series;
         self
     }
 
     /// Series drawn as large unconnected triangles.
+    #[must_use]
     pub fn markers(mut self, markers: &'a [Series]) -> Self {
         self.markers = markers;
         self
@@ -262,18 +266,21 @@ impl<'a> ObservedVsExact<'a> {
     }
 
     /// The description of the horizontal axis (the outcomes).
+    #[must_use]
     pub fn x_label(mut self, label: impl Into<String>) -> Self {
         self.x_label = label.into();
         self
     }
 
     /// Sampled frequencies, one per outcome (bars).
+    #[must_use]
     pub fn observed(mut self, observed: &'a [f64]) -> Self {
         self.observed = observed;
         self
     }
 
     /// Exact probabilities, one per outcome (dots).
+    #[must_use]
     pub fn exact(mut self, exact: &'a [f64]) -> Self {
         self.exact = exact;
         self
@@ -356,12 +363,14 @@ impl<'a> ImageGrid<'a> {
     }
 
     /// Images per row of the grid (at least 1).
+    #[must_use]
     pub fn columns(mut self, columns: usize) -> Self {
         self.columns = columns;
         self
     }
 
     /// Screen pixels per image pixel along each side.
+    #[must_use]
     pub fn scale(mut self, scale: u32) -> Self {
         self.scale = scale;
         self
@@ -439,18 +448,21 @@ impl<'a> HeatmapPanels<'a> {
     }
 
     /// The description of the horizontal axis (matrix columns) of every panel.
+    #[must_use]
     pub fn x_label(mut self, label: impl Into<String>) -> Self {
         self.x_label = label.into();
         self
     }
 
     /// The description of the vertical axis (matrix rows) of every panel.
+    #[must_use]
     pub fn y_label(mut self, label: impl Into<String>) -> Self {
         self.y_label = label.into();
         self
     }
 
     /// The panels, `(panel title, matrix)`, left to right.
+    #[must_use]
     pub fn panels(mut self, panels: &'a [(String, nalgebra::DMatrix<f64>)]) -> Self {
         self.panels = panels;
         self

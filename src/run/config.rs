@@ -97,6 +97,7 @@ mod spelling {
 }
 
 /// As [`spelling`], for an optional value.
+#[allow(clippy::ref_option)] // the signature serde's `with` attribute calls
 mod spelling_opt {
     use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
     use std::fmt::Display;
@@ -139,6 +140,7 @@ macro_rules! serde_by_spelling {
 
 /// Spelled values of the `mean_field` and `rbm::init` enums (their modules stay free of the
 /// command line's spellings).
+#[allow(clippy::wildcard_imports, clippy::trivially_copy_pass_by_ref)] // serde `with` helpers of the types above, with serde's signatures
 mod spelled {
     use super::*;
 
@@ -193,8 +195,8 @@ mod spelled {
                     s.serialize_str("data")
                 }
                 VisibleBiasInit::FromData { clip } => Err(serde::ser::Error::custom(format!(
-                    "visible_bias_init: a clip of {clip} has no spelling (only the default {})",
-                    DEFAULT_FREQUENCY_CLIP
+                    "visible_bias_init: a clip of {clip} has no spelling (only the default \
+                     {DEFAULT_FREQUENCY_CLIP})"
                 ))),
             }
         }
@@ -558,6 +560,11 @@ pub struct EstimatorFlags {
 }
 
 /// Serde of an `Option<Order>` through its name.
+#[allow(
+    clippy::wildcard_imports,
+    clippy::ref_option,
+    clippy::trivially_copy_pass_by_ref
+)] // serde `with` helpers, with the signatures serde calls
 mod order_opt {
     use super::*;
     use serde::{Deserializer, Serializer};

@@ -257,7 +257,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
             obs.on_finish(&snapshot)?;
         }
         let mut records = ObserverRecords::default();
-        for obs in self.observers.iter_mut() {
+        for obs in &mut self.observers {
             if let Some(r) = obs.take_records() {
                 records.push(r);
             }

@@ -235,6 +235,7 @@ impl Check {
     }
 
     /// The same check with its reference taken from the measured quantity `what`.
+    #[must_use]
     pub fn against_measured(mut self, what: impl Into<String>) -> Self {
         self.source = Source::Measured(what.into());
         self

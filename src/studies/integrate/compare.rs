@@ -96,6 +96,7 @@ impl LinearSvdComparison {
 /// A missing or unreadable `config.toml` or `spectrum/` (the error names the file); units
 /// that are not {0,1}; momentum or weight decay; data of another width; a re-drawn $W(0)$
 /// that differs from the run's step-0 record.
+#[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
 pub fn compare_linear_svd(
     run_dir: &Path,
     dataset: Option<&Dataset>,

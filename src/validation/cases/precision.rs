@@ -42,6 +42,7 @@ impl ValidationCase for F32MatchesF64 {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
         let clock = std::time::Instant::now();
         let setup = PrecisionSetup::standard();

@@ -49,6 +49,7 @@ impl ValidationCase for PlantedModesLearnt {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // one sequential recipe (set-up, run, report), read top to bottom
     fn run(&self, ctx: &mut ValidationContext) -> Result<CaseOutcome> {
         let seed = ctx.seed;
         let spelling = format!("planted:{N_VISIBLE}:{SAMPLES}:{seed}:{STRENGTHS}");

@@ -78,6 +78,7 @@ impl ToyModel for CwGaussian {
                 .times
                 .iter()
                 .map(|&x| {
+                    #[allow(clippy::float_cmp)] // a time taken from the same grid: exact match intended
                     let k = t.iter().position(|&y| y == x).unwrap_or(0);
                     at.states[k][0]
                 })
