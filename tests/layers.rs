@@ -103,7 +103,36 @@ fn resolve(start: &[String], segments: &[&str]) -> Option<PathBuf> {
     found
 }
 
-/// The code of a file without comments and without a trailing `#[cfg(test)]` module.
+/// `text` with the contents of string and character literals blanked (their quotes kept),
+/// so that words inside strings are never read as code.
+fn without_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    in_string = false;
+                    out.push('"');
+                }
+                '\n' => out.push('\n'),
+                _ => {}
+            }
+        } else {
+            if c == '"' {
+                in_string = true;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The code of a file without comments, string contents and a trailing `#[cfg(test)]` module.
 fn code_of(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
@@ -121,7 +150,7 @@ fn code_of(text: &str) -> String {
         out.push_str(code);
         out.push('\n');
     }
-    out
+    without_strings(&out)
 }
 
 /// Expands a `use` tree (`a::{b, c::{d, e}}`) into its full paths.
@@ -386,7 +415,9 @@ fn the_reader_sees_a_planted_cycle_and_a_planted_upward_import() {
     assert_eq!(cycles(&g).len(), 1);
     assert_eq!(top(&b), "studies");
     assert!(TOOL_NAMES.contains(&top(&b).as_str()) && PHYSICS.contains(&top(&a).as_str()));
-    // and the parser reads grouped use trees and `super` paths
+    // the parser skips words inside strings
+    assert_eq!(without_strings("a \"use x; \\\" y\" b"), "a \"\" b");
+    // and it reads grouped use trees and `super` paths
     assert_eq!(
         expand("super::{a::{B, C}, d}"),
         ["super::a::B", "super::a::C", "super::d"]

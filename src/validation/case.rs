@@ -1,5 +1,6 @@
 //! Core types of a validation case.
 
+pub use super::check::Verdict;
 use super::check::{verdict_of, Check};
 use crate::error::Result;
 use serde::Serialize;
@@ -41,37 +42,6 @@ impl fmt::Display for Tolerance {
             Tolerance::StandardErrors(k) => write!(f, "{k} standard errors"),
             Tolerance::PValueAbove(p) => write!(f, "p-value > {p:e}"),
             Tolerance::Criterion(s) => f.write_str(s),
-        }
-    }
-}
-
-/// The verdict of a case.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The measurement agrees with the claim within the tolerance.
-    Pass,
-    /// It does not.
-    Fail,
-    /// The case could not decide (e.g. skipped for lack of data); the reason is given.
-    Inconclusive(String),
-}
-
-impl Verdict {
-    /// `"pass"`, `"fail"` or `"inconclusive"` (the `verdict` field of `summary.json`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Inconclusive(_) => "inconclusive",
-        }
-    }
-
-    /// `Pass` if `ok`, else `Fail`.
-    pub fn from_bool(ok: bool) -> Self {
-        if ok {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
         }
     }
 }

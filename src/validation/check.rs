@@ -4,9 +4,39 @@
 //! Every comparison is written so that a NaN measurement (or a NaN reference or bound) fails:
 //! a check never passes on a value it cannot compare.
 
-use super::case::Verdict;
 use serde::Serialize;
 use std::fmt;
+
+/// The verdict of a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The measurement agrees with the claim within the tolerance.
+    Pass,
+    /// It does not.
+    Fail,
+    /// The case could not decide (e.g. skipped for lack of data); the reason is given.
+    Inconclusive(String),
+}
+
+impl Verdict {
+    /// `"pass"`, `"fail"` or `"inconclusive"` (the `verdict` field of `summary.json`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive(_) => "inconclusive",
+        }
+    }
+
+    /// `Pass` if `ok`, else `Fail`.
+    pub fn from_bool(ok: bool) -> Self {
+        if ok {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
+    }
+}
 
 /// How a check's measured value `m` must relate to its reference.
 #[derive(Clone, Debug, PartialEq)]
