@@ -18,7 +18,7 @@
 //! [`LineChart`] draws connected series (and optional marker series); [`ObservedVsExact`],
 //! [`ImageGrid`] and [`HeatmapPanels`] are the figures that are not line charts.
 
-use super::plots::{atomic_png, plot_error, range_of, tick_label, PALETTE};
+use super::plots::{atomic_png, chart_builder, draw_mesh, plot_error, range_of, PALETTE};
 use crate::error::{Error, Result};
 use plotters::prelude::*;
 use std::path::Path;
@@ -171,23 +171,11 @@ impl<'a> LineChart<'a> {
                 .flat_map(|s| s.points.iter().map(|p| p.1));
             let (x0, x1) = range_of(xs, sx.is_log());
             let (y0, y1) = range_of(ys, sy.is_log());
-            let mut builder = ChartBuilder::on(&root);
-            builder
-                .caption(&self.title, ("sans-serif", 22))
-                .margin(15)
-                .x_label_area_size(45)
-                .y_label_area_size(70);
+            let mut builder = chart_builder(&root, &self.title);
             macro_rules! finish {
                 ($chart:expr) => {{
                     let mut chart = $chart;
-                    chart
-                        .configure_mesh()
-                        .x_desc(x_label)
-                        .y_desc(y_label)
-                        .x_label_formatter(&|v| tick_label(*v))
-                        .y_label_formatter(&|v| tick_label(*v))
-                        .draw()
-                        .map_err(|e| plot_error(path, e))?;
+                    draw_mesh!(chart, x_label, y_label, path);
                     for (k, s) in series.iter().enumerate() {
                         let color = PALETTE[k % PALETTE.len()];
                         let pts = drawable(&s.points, sx, sy);

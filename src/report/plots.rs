@@ -77,3 +77,35 @@ pub(crate) fn range_of(values: impl Iterator<Item = f64>, log: bool) -> (f64, f6
     };
     (lo - pad, hi + pad)
 }
+
+/// The chart area every line chart of the crate uses: 900 × 600 figure, title at 22 pt, the
+/// same margins and label areas.
+pub(crate) fn chart_builder<'a, 'b, DB: plotters::prelude::DrawingBackend>(
+    root: &'a plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+) -> plotters::prelude::ChartBuilder<'a, 'b, DB> {
+    let mut builder = plotters::prelude::ChartBuilder::on(root);
+    builder
+        .caption(title, ("sans-serif", 22))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(70);
+    builder
+}
+
+/// Draws the mesh of `$chart` with the axis labels and the crate's tick labels; `?` returns
+/// a drawing error naming `$path`. (A macro: the chart's coordinate type differs between
+/// linear and log axes.)
+macro_rules! draw_mesh {
+    ($chart:expr, $x_label:expr, $y_label:expr, $path:expr) => {
+        $chart
+            .configure_mesh()
+            .x_desc($x_label)
+            .y_desc($y_label)
+            .x_label_formatter(&|v| $crate::report::plots::tick_label(*v))
+            .y_label_formatter(&|v| $crate::report::plots::tick_label(*v))
+            .draw()
+            .map_err(|e| $crate::report::plots::plot_error($path, e))?
+    };
+}
+pub(crate) use draw_mesh;

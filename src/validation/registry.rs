@@ -8,46 +8,9 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Every validation case, in report order.
+/// Every validation case, in report order (the list is [`cases::all`]).
 pub fn registry() -> Vec<Box<dyn ValidationCase>> {
-    vec![
-        Box::new(cases::GibbsChiSquare),
-        Box::new(cases::ExactGradientFiniteDifferences),
-        Box::new(cases::PcdRaisesLikelihood),
-        Box::new(cases::TapFixedPoints),
-        Box::new(cases::MeanFieldErrorOrders),
-        Box::new(cases::TapDivergenceReported),
-        Box::new(cases::AisFixtureB),
-        Box::new(cases::AisBracketRandomModels),
-        Box::new(cases::SpectrumInitMarchenkoPastur),
-        Box::new(cases::PlantedModesLearnt),
-        Box::new(cases::TwoPatternsPhaseDiagram),
-        Box::new(cases::CwGaussianExactTraining),
-        Box::new(cases::CwGaussianPcdTraining),
-        Box::new(cases::F32MatchesF64),
-        Box::new(cases::CwBinaryHiddenAlpha),
-        Box::new(cases::CwBinaryHiddenAlphaFull),
-        Box::new(cases::FssCwGaussian),
-        Box::new(cases::FssCwGaussianFull),
-        Box::new(cases::FssCwIsingHidden),
-        Box::new(cases::FssCwIsingHiddenFull),
-        Box::new(cases::LinearSvdOdePlanted),
-        Box::new(cases::LinearSvdOdeMnist),
-        Box::new(cases::TwoPatternsTraining),
-        Box::new(cases::TwoPatternsTrainingFull),
-        Box::new(cases::MnistPcdSamples),
-        Box::new(cases::MnistPcdVersusEmf),
-        Box::new(cases::MnistModesFollowPca),
-        Box::new(cases::MnistOutlierHierarchy),
-        Box::new(cases::MnistBulkShrinks),
-        Box::new(cases::MnistCutoffSlows),
-        Box::new(cases::MnistReconstructionTopModes),
-        Box::new(cases::MnistZeroBiasMeanMode),
-        Box::new(cases::MnistLearningTransition),
-        Box::new(cases::GenomeLearningTransition),
-        Box::new(cases::MnistLearningTransitionSymmetric),
-        Box::new(cases::GenomeLearningTransitionSymmetric),
-    ]
+    cases::all()
 }
 
 /// One line of `summary.json`: a case's claim, numbers and verdict.

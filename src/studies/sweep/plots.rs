@@ -6,7 +6,7 @@
 //! are ±1 SE.
 
 use crate::error::Result;
-use crate::report::plots::{atomic_png, plot_error, range_of, tick_label, PALETTE};
+use crate::report::plots::{atomic_png, chart_builder, draw_mesh, plot_error, range_of, PALETTE};
 use crate::scaling::collapse::{rescale, CollapseParameters, SizedCurve};
 use crate::scaling::exponents::{CorrectedFit, ExponentFit, SizeSummary};
 use crate::scaling::finite_size::{Abscissa, Curve};
@@ -73,23 +73,11 @@ pub fn error_bar_chart(
     atomic_png(path, |tmp| {
         let root = BitMapBackend::new(tmp, (900, 600)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
-        let mut builder = ChartBuilder::on(&root);
-        builder
-            .caption(title, ("sans-serif", 22))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70);
+        let mut builder = chart_builder(&root, title);
         macro_rules! finish {
             ($chart:expr) => {{
                 let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc(x_label)
-                    .y_desc(y_label)
-                    .x_label_formatter(&|v| tick_label(*v))
-                    .y_label_formatter(&|v| tick_label(*v))
-                    .draw()
-                    .map_err(|e| plot_error(path, e))?;
+                draw_mesh!(chart, x_label, y_label, path);
                 for s in series {
                     let colour = PALETTE[s.colour % PALETTE.len()];
                     let pts: Vec<(f64, f64, f64)> =

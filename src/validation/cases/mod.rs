@@ -45,10 +45,54 @@ pub use spectrum_planted::PlantedModesLearnt;
 pub use two_patterns::TwoPatternsPhaseDiagram;
 pub use two_patterns_training::{TwoPatternsTraining, TwoPatternsTrainingFull};
 
+/// Every validation case, in report order: a new case is its file, its `mod` line above and one
+/// line here (`Box::new(<case>::<Type>)`).
+pub fn all() -> Vec<Box<dyn ValidationCase>> {
+    vec![
+        Box::new(GibbsChiSquare),
+        Box::new(ExactGradientFiniteDifferences),
+        Box::new(PcdRaisesLikelihood),
+        Box::new(TapFixedPoints),
+        Box::new(MeanFieldErrorOrders),
+        Box::new(TapDivergenceReported),
+        Box::new(AisFixtureB),
+        Box::new(AisBracketRandomModels),
+        Box::new(SpectrumInitMarchenkoPastur),
+        Box::new(PlantedModesLearnt),
+        Box::new(TwoPatternsPhaseDiagram),
+        Box::new(CwGaussianExactTraining),
+        Box::new(CwGaussianPcdTraining),
+        Box::new(F32MatchesF64),
+        Box::new(CwBinaryHiddenAlpha),
+        Box::new(CwBinaryHiddenAlphaFull),
+        Box::new(FssCwGaussian),
+        Box::new(FssCwGaussianFull),
+        Box::new(FssCwIsingHidden),
+        Box::new(FssCwIsingHiddenFull),
+        Box::new(LinearSvdOdePlanted),
+        Box::new(LinearSvdOdeMnist),
+        Box::new(TwoPatternsTraining),
+        Box::new(TwoPatternsTrainingFull),
+        Box::new(MnistPcdSamples),
+        Box::new(MnistPcdVersusEmf),
+        Box::new(MnistModesFollowPca),
+        Box::new(MnistOutlierHierarchy),
+        Box::new(MnistBulkShrinks),
+        Box::new(MnistCutoffSlows),
+        Box::new(MnistReconstructionTopModes),
+        Box::new(MnistZeroBiasMeanMode),
+        Box::new(MnistLearningTransition),
+        Box::new(GenomeLearningTransition),
+        Box::new(MnistLearningTransitionSymmetric),
+        Box::new(GenomeLearningTransitionSymmetric),
+    ]
+}
+
 use crate::error::Result;
 use crate::rbm::Rbm;
 use crate::sampling::exact::Enumeration;
 use crate::units::UnitKind;
+use crate::validation::ValidationCase;
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
