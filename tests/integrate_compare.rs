@@ -21,9 +21,10 @@ fn train_planted(dir: &Path) -> std::path::PathBuf {
     std::fs::write(
         &cfg,
         format!(
-            "dataset = \"{PLANTED}\"\nhidden = 8\nlearning_rate = 0.05\nepochs = 3\nseed = 11\n\
-             chains = 20\nbatch_size = 50\ncheckpoints_per_decade = 0\n\
-             spectrum_per_decade = 20\nspectrum_vectors = 2\n"
+            "seed = 11\n[data]\ndataset = \"{PLANTED}\"\n[model]\nhidden = 8\n\
+             [optimiser]\nlearning_rate = 0.05\nepochs = 3\nbatch_size = 50\n\
+             [estimator]\nkind = \"pcd\"\nchains = 20\n[checkpoints]\nper_decade = 0\n\
+             [spectrum]\nper_decade = 20\nvectors = 2\n"
         ),
     )
     .unwrap();
@@ -199,11 +200,12 @@ fn cw_gaussian_overlays_a_one_hidden_unit_run() {
     std::fs::write(
         &cfg,
         format!(
-            "dataset = \"file:{}\"\nvisible_type = \"ising\"\nhidden_type = \"gaussian\"\n\
-             hidden = 1\nestimator = \"exact\"\nbatch_size = 400\nlearning_rate = 0.005\n\
-             epochs = 100\nseed = 3\nweight_std = 0.0035\nvisible_bias_init = \"zero\"\n\
-             train_biases = false\nprecision = \"f64\"\ncheckpoints_per_decade = 0\n\
-             spectrum_per_decade = 20\nspectrum_vectors = 1\n",
+            "seed = 3\nprecision = \"f64\"\n[data]\ndataset = \"file:{}\"\n\
+             [model]\nvisible_type = \"ising\"\nhidden_type = \"gaussian\"\nhidden = 1\n\
+             weight_std = 0.0035\nvisible_bias_init = \"zero\"\n[estimator]\nkind = \"exact\"\n\
+             [optimiser]\nbatch_size = 400\nlearning_rate = 0.005\nepochs = 100\n\
+             train_biases = false\n[checkpoints]\nper_decade = 0\n\
+             [spectrum]\nper_decade = 20\nvectors = 1\n",
             data.display()
         ),
     )
