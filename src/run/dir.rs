@@ -41,6 +41,24 @@ impl RunDir {
         RunDir { root: path.into() }
     }
 
+    /// The run directory at `path`, which must hold a `config.toml` (a run written by
+    /// `rbmdyn train`); `flag` names the option that gave the path in the error.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `flag` and the missing `config.toml`.
+    pub fn existing(path: impl Into<PathBuf>, flag: &'static str) -> Result<Self> {
+        let dir = RunDir::new(path);
+        let config = dir.config_toml();
+        if !config.exists() {
+            return Err(Error::invalid(
+                flag,
+                config.display(),
+                "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
+            ));
+        }
+        Ok(dir)
+    }
+
     /// The directory itself.
     pub fn path(&self) -> &Path {
         &self.root

@@ -102,15 +102,8 @@ pub fn compare_linear_svd(
     dataset: Option<&Dataset>,
     modes: usize,
 ) -> Result<LinearSvdComparison> {
-    let files = crate::run::RunDir::new(run_dir);
+    let files = crate::run::RunDir::existing(run_dir, "--compare")?;
     let config_path = files.config_toml();
-    if !config_path.exists() {
-        return Err(Error::invalid(
-            "--compare",
-            config_path.display(),
-            "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
-        ));
-    }
     let config = files.read_config()?.check()?;
     let m = &config.model;
     if m.visible_type != VisibleType::Binary || m.hidden_type != HiddenType::Binary {

@@ -113,15 +113,8 @@ struct CwRun {
 
 impl CwRun {
     fn load(dir: &Path, n: Option<usize>) -> Result<Self> {
-        let files = crate::run::RunDir::new(dir);
+        let files = crate::run::RunDir::existing(dir, "--compare")?;
         let config_path = files.config_toml();
-        if !config_path.exists() {
-            return Err(Error::invalid(
-                "--compare",
-                config_path.display(),
-                "not found: RUN_DIR must be a run directory written by `rbmdyn train`",
-            ));
-        }
         let config = files.read_config()?;
         if config.model.hidden != 1 || config.model.hidden_type != crate::run::HiddenType::Gaussian
         {
