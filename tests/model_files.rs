@@ -19,8 +19,8 @@ use rbmdyn::run::{load_checkpoint, save_checkpoint, Checkpoint};
 use rbmdyn::sampling::exact::Enumeration;
 use rbmdyn::sampling::ChainState;
 use rbmdyn::training::{
-    train_rng, GradientEstimator, PersistentContrastiveDivergence, Progress, Sgd, Trainer,
-    TrainerConfig, TrainingObserver, TrainingSnapshot,
+    train_rng, GradientEstimator, PersistentContrastiveDivergence, Progress, Sgd, TrainStreams,
+    Trainer, TrainerConfig, TrainingObserver, TrainingSnapshot,
 };
 use rbmdyn::units::{AnyUnit, Gaussian};
 use rbmdyn::Error;
@@ -234,7 +234,7 @@ fn checkpoint<T: Float>(with_state: bool) -> Checkpoint<T> {
             },
         },
         chains: with_state.then_some(chains),
-        rng,
+        streams: TrainStreams::of_run(42, rng),
         metadata: json!({"seed": 42, "estimator": "pcd", "learning_rate": 0.05, "k": [1, 2]}),
         rbm,
     }
@@ -251,9 +251,9 @@ fn checkpoint_round_trip<T: Float>() {
         assert_eq!(back.optimizer, c.optimizer);
         assert_eq!(back.progress, c.progress);
         assert_eq!(back.chains, c.chains);
-        assert_eq!(back.rng, c.rng);
+        assert_eq!(back.streams, c.streams);
         assert_eq!(back.metadata, c.metadata);
-        let (mut r1, mut r2) = (back.rng.clone(), c.rng.clone());
+        let (mut r1, mut r2) = (back.streams.sampling.clone(), c.streams.sampling.clone());
         assert_eq!(
             r1.next_u64(),
             r2.next_u64(),
@@ -314,7 +314,7 @@ impl TrainingObserver<AnyUnit, AnyUnit, f32> for SaveAt {
             optimizer: s.optimizer.clone(),
             progress: s.progress.clone(),
             chains: s.chains.cloned(),
-            rng: s.rng.clone(),
+            streams: s.streams.clone(),
             metadata: Value::Null,
         };
         save_checkpoint(&self.path, &c)
@@ -345,7 +345,7 @@ fn training_resumed_from_a_checkpoint_file_is_bit_identical() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mid.npz");
     // 6 minibatches per epoch; step 14 is the 2nd minibatch of epoch 3.
-    let mut full = trainer(start, chains, rng).observe(SaveAt {
+    let mut full = trainer(start, chains, TrainStreams::of_run(9, rng)).observe(SaveAt {
         step: 14,
         path: path.clone(),
     });
@@ -353,8 +353,11 @@ fn training_resumed_from_a_checkpoint_file_is_bit_identical() {
     let c: Checkpoint<f32> = load_checkpoint(&path).unwrap();
     assert_eq!((c.progress.epoch, c.progress.batch_in_epoch), (2, 2));
     assert!(c.optimizer.velocity.is_some() && c.chains.is_some());
-    let mut resumed =
-        trainer(c.rbm, c.chains.unwrap(), train_rng(0)).resume_from(c.optimizer, c.progress, c.rng);
+    let mut resumed = trainer(c.rbm, c.chains.unwrap(), TrainStreams::from_seed(0)).resume_from(
+        c.optimizer,
+        c.progress,
+        c.streams,
+    );
     resumed.run(&data).unwrap();
     assert_eq!(resumed.rbm(), full.rbm(), "parameters differ after resume");
     let chains = |t: &Trainer<_, _, _, PersistentContrastiveDivergence<f32>>| {

@@ -22,7 +22,7 @@ fn f32_training_matches_f64_statistically() {
     let setup = PrecisionSetup::standard();
     let data = setup.teacher_data().unwrap();
     let seeds: Vec<u64> = (0..SEEDS).collect();
-    let eta = setup.learning_rate;
+    let eta = setup.optimiser.learning_rate;
     let l64 = LikelihoodCurves::train::<f64>(&setup, &data, &seeds, eta).unwrap();
     let l32 = LikelihoodCurves::train::<f32>(&setup, &data, &seeds, eta).unwrap();
     let c = PairedComparison::new(&l64, &l32, FAMILY_LEVEL).unwrap();

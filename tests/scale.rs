@@ -23,13 +23,16 @@ hidden_type = "gaussian"
 batch_size = 100
 dt = 0.05
 t_end = 12.0
-per_decade = 5
-control_band = [-3.0, 6.0]
-control_step = 0.5
 band_scaling = "sqrt-n"
-equilibrium_chains = 4
-equilibrium_sweeps = 200
-equilibrium_max_sweeps = 800
+
+[families.equilibrium]
+per_decade = 5
+control_min = -3.0
+control_max = 6.0
+control_step = 0.5
+chains = 4
+sweeps = 200
+max_sweeps = 800
 
 [[families]]
 name = "ising"
@@ -38,13 +41,16 @@ batch_size = 100
 dt = 0.1
 t_end = 5.0
 t_end_sqrt_n = 3.0
-per_decade = 5
-control_band = [0.25, 9.0]
-control_step = 1.0
 band_scaling = "none"
-equilibrium_chains = 4
-equilibrium_sweeps = 200
-equilibrium_max_sweeps = 800
+
+[families.equilibrium]
+per_decade = 5
+control_min = 0.25
+control_max = 9.0
+control_step = 1.0
+chains = 4
+sweeps = 200
+max_sweeps = 800
 "#;
 
 fn records(path: &Path) -> serde_json::Value {
@@ -76,6 +82,11 @@ fn sweep_runs_resumes_and_redoes_lost_points() {
         table.lines().count(),
         rows + 1,
         "one row per measurement plus the header"
+    );
+    assert!(
+        table.starts_with("family,n,seed,time,step,learning_time,singular_value,control,chi,"),
+        "{}",
+        table.lines().next().unwrap_or_default()
     );
     // every point has step 0 and measurements across the control window
     for p in &points {
@@ -133,8 +144,8 @@ fn bad_sweep_configurations_name_the_fault() {
             "sweep.toml",
         ),
         (
-            TINY.replace("control_band = [0.25, 9.0]", "control_band = [9.0, 0.25]"),
-            "control_band",
+            TINY.replace("control_max = 9.0", "control_max = 0.1"),
+            "control_max",
         ),
     ];
     for (text_in, needle) in cases {

@@ -14,7 +14,7 @@ use rbmdyn::sampling::exact::{exact_moments, Enumeration};
 use rbmdyn::sampling::{ChainState, GibbsSampler, GibbsWorkspace};
 use rbmdyn::training::{
     train_rng, ExactGradient, Gradient, GradientEstimator, PersistentContrastiveDivergence, Sgd,
-    Trainer, TrainerConfig,
+    TrainStreams, Trainer, TrainerConfig,
 };
 use rbmdyn::units::{AnyUnit, Binary, Ising, UnitKind};
 
@@ -132,7 +132,7 @@ fn pcd_trainer(
             batch_size: 20,
             epochs,
         },
-        rng,
+        TrainStreams::of_run(seed, rng),
     )
     .unwrap()
 }
@@ -171,7 +171,7 @@ fn resumed_run_is_bit_identical_in_memory() {
         .unwrap()
         .clone();
     let progress = part.progress().clone();
-    let (opt, rng) = part.optimizer_state_and_rng();
+    let (opt, streams) = part.optimizer_state_and_streams();
     let pcd = PersistentContrastiveDivergence::new(5, chains).unwrap();
     let mut resumed = Trainer::new(
         rbm,
@@ -181,10 +181,10 @@ fn resumed_run_is_bit_identical_in_memory() {
             batch_size: 20,
             epochs: 5,
         },
-        train_rng(0),
+        TrainStreams::from_seed(0),
     )
     .unwrap()
-    .resume_from(opt, progress, rng);
+    .resume_from(opt, progress, streams);
     resumed.run(&data).unwrap();
     assert_eq!(full.rbm(), resumed.rbm(), "parameters differ after resume");
 }
@@ -209,7 +209,7 @@ fn models_without_biases_keep_them_zero() {
             batch_size: 100,
             epochs: 5,
         },
-        train_rng(1),
+        TrainStreams::from_seed(1),
     )
     .unwrap();
     t.run(&data).unwrap();
@@ -236,7 +236,7 @@ fn f32_training_tracks_f64() {
             batch_size: 20,
             epochs: 10,
         },
-        rng,
+        TrainStreams::of_run(1, rng),
     )
     .unwrap();
     t.run(&data32).unwrap();
@@ -358,7 +358,7 @@ fn emf_trainer(
             batch_size: 20,
             epochs,
         },
-        rng,
+        TrainStreams::of_run(seed, rng),
     )
     .unwrap()
 }

@@ -46,27 +46,20 @@ impl Trajectory {
             .collect()
     }
 
-    /// The trajectory as CSV: `t,y0,y1,…` with the given column names for the state (missing
-    /// names become `y<k>`).
-    pub fn to_csv(&self, names: &[&str]) -> String {
+    /// The trajectory as a table: the header `t,y0,y1,…` with the given column names for the
+    /// state (missing names become `y<k>`), and one row `[t, y…]` per output time.
+    pub fn table(&self, names: &[&str]) -> (Vec<String>, Vec<Vec<f64>>) {
         let n = self.states.first().map_or(0, Vec::len);
-        let mut out = String::from("t");
-        for k in 0..n {
-            out.push(',');
-            match names.get(k) {
-                Some(name) => out.push_str(name),
-                None => out.push_str(&format!("y{k}")),
-            }
-        }
-        out.push('\n');
-        for (t, y) in self.times.iter().zip(&self.states) {
-            out.push_str(&format!("{t:e}"));
-            for v in y {
-                out.push_str(&format!(",{v:e}"));
-            }
-            out.push('\n');
-        }
-        out
+        let header = std::iter::once("t".to_string())
+            .chain((0..n).map(|k| names.get(k).map_or(format!("y{k}"), |s| (*s).to_string())))
+            .collect();
+        let rows = self
+            .times
+            .iter()
+            .zip(&self.states)
+            .map(|(&t, y)| std::iter::once(t).chain(y.iter().copied()).collect())
+            .collect();
+        (header, rows)
     }
 }
 
@@ -504,7 +497,8 @@ mod tests {
         assert!(rk4(&Forced, &[], 0.1).is_err());
         assert!(rk4(&Forced, &[0.0, 1.0], 0.0).is_err());
         assert!(dopri5(&Forced, &[1.0, 0.0], &Dopri5Options::default()).is_err());
-        let csv = rk4(&Forced, &[0.0, 1.0], 0.1).unwrap().to_csv(&["y"]);
-        assert!(csv.starts_with("t,y\n0e0,1e0\n"), "{csv}");
+        let (header, rows) = rk4(&Forced, &[0.0, 1.0], 0.1).unwrap().table(&["y"]);
+        assert_eq!(header, ["t", "y"]);
+        assert_eq!(rows[0], [0.0, 1.0]);
     }
 }

@@ -5,11 +5,11 @@
 //!
 //! | key | dtype | shape | content |
 //! |---|---|---|---|
-//! | `checkpoint_format` | `<U` | `()` | `rbmdyn-checkpoint-1` |
+//! | `checkpoint_format` | `<U` | `()` | `rbmdyn-checkpoint-2` |
 //! | `optimizer_updates` | `<u8` | `()` | [`OptimizerState::updates`] |
 //! | `velocity_weight_matrix`, `velocity_vbias`, `velocity_hbias` | `T` | as the model | momentum buffer, if any |
 //! | `chains_visible`, `chains_hidden` | `T` | `(chains, Nv)`, `(chains, Nh)` | persistent chains, if any |
-//! | `rng_state` | `<U` | `()` | JSON of the [`TrainRng`] state (serde) |
+//! | `streams` | `<U` | `()` | JSON of the [`TrainStreams`] (batch-order and sampler generators, serde) |
 //! | `progress` | `<U` | `()` | JSON of [`Progress`] |
 //! | `metadata` | `<U` | `()` | free-form JSON |
 //!
@@ -19,6 +19,9 @@
 //! type is an error rather than a silent rounding. The generator state and progress are
 //! integers, exact in JSON. `metadata` is descriptive only (never used to resume); its floats
 //! are written in shortest round-trip form.
+//!
+//! Format 1 (one generator for batch order and sampling, key `rng_state`) cannot be continued
+//! with two generators; loading it is an error that says so.
 
 use crate::error::{Error, Result};
 use crate::io::model::{float_dtype_name, float_values, get, model_arrays, model_from_arrays};
@@ -28,19 +31,19 @@ use crate::io::npz::{read_npz, write_npz};
 use crate::linalg::Float;
 use crate::rbm::AnyRbm;
 use crate::sampling::ChainState;
-use crate::training::{Gradient, OptimizerState, Progress, TrainRng};
+use crate::training::{Gradient, OptimizerState, Progress, TrainStreams};
 use nalgebra::{DMatrix, DVector};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Value of the `checkpoint_format` key written by this version.
-pub const CHECKPOINT_FORMAT: &str = "rbmdyn-checkpoint-1";
+pub const CHECKPOINT_FORMAT: &str = "rbmdyn-checkpoint-2";
 
 const FORMAT_KEY: &str = "checkpoint_format";
 const UPDATES: &str = "optimizer_updates";
 const VELOCITY: [&str; 3] = ["velocity_weight_matrix", "velocity_vbias", "velocity_hbias"];
 const CHAINS: [&str; 2] = ["chains_visible", "chains_hidden"];
-const RNG: &str = "rng_state";
+const STREAMS: &str = "streams";
 const PROGRESS: &str = "progress";
 const METADATA: &str = "metadata";
 
@@ -55,8 +58,8 @@ pub struct Checkpoint<T: Float> {
     pub progress: Progress,
     /// Persistent chains, for estimators that keep them.
     pub chains: Option<ChainState<T>>,
-    /// The trainer's generator.
-    pub rng: TrainRng,
+    /// The trainer's generators.
+    pub streams: TrainStreams,
     /// Free-form run description (configuration, seed, command line).
     pub metadata: serde_json::Value,
 }
@@ -105,9 +108,9 @@ pub fn save_checkpoint<T: Float>(path: &Path, checkpoint: &Checkpoint<T>) -> Res
     let json = |what: &str, r: serde_json::Result<String>| {
         r.map_err(|e| Error::invalid("checkpoint", what.to_string(), e.to_string()))
     };
-    let rng = json(RNG, serde_json::to_string(&checkpoint.rng))?;
+    let streams = json(STREAMS, serde_json::to_string(&checkpoint.streams))?;
     let progress = json(PROGRESS, serde_json::to_string(&checkpoint.progress))?;
-    arrays.push((RNG, NpyArray::scalar_str(&rng)));
+    arrays.push((STREAMS, NpyArray::scalar_str(&streams)));
     arrays.push((PROGRESS, NpyArray::scalar_str(&progress)));
     arrays.push((
         METADATA,
@@ -132,6 +135,14 @@ pub fn load_checkpoint<T: Float>(path: &Path) -> Result<Checkpoint<T>> {
         ));
     }
     let format = scalar_string(&arrays, FORMAT_KEY, path)?;
+    if format == "rbmdyn-checkpoint-1" {
+        return Err(Error::format(
+            path,
+            "a format-1 checkpoint (one generator for batch order and sampling) cannot be \
+             resumed by this version, which draws them from two; start the run afresh \
+             (its model.npz is still a model file)",
+        ));
+    }
     if format != CHECKPOINT_FORMAT {
         return Err(Error::format(
             path,
@@ -187,8 +198,16 @@ pub fn load_checkpoint<T: Float>(path: &Path) -> Result<Checkpoint<T>> {
         optimizer: OptimizerState { velocity, updates },
         progress: from_json(&arrays, PROGRESS, path)?,
         chains,
-        rng: from_json(&arrays, RNG, path)?,
+        streams: from_json(&arrays, STREAMS, path)?,
         metadata: from_json(&arrays, METADATA, path)?,
+    })
+}
+
+/// Whether `path` is a checkpoint in the format this version writes. A finished run whose
+/// checkpoint has an older format drew its random numbers differently and is not reused.
+pub fn is_current_checkpoint(path: &Path) -> bool {
+    read_npz(path).is_ok_and(|arrays| {
+        scalar_string(&arrays, FORMAT_KEY, path).is_ok_and(|f| f == CHECKPOINT_FORMAT)
     })
 }
 
@@ -252,8 +271,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.npz");
         let rbm = AnyRbm::<f64>::zeros(2, 3, AnyUnit::Binary, AnyUnit::Ising);
-        let mut rng = crate::training::train_rng(3);
-        rng.next_u64();
+        let mut streams = crate::training::TrainStreams::from_seed(3);
+        streams.sampling.next_u64();
         let c = Checkpoint {
             rbm,
             optimizer: OptimizerState {
@@ -262,7 +281,7 @@ mod tests {
             },
             progress: Progress::default(),
             chains: None,
-            rng,
+            streams,
             metadata: serde_json::json!({"seed": 3}),
         };
         save_checkpoint(&path, &c).unwrap();
@@ -292,7 +311,7 @@ mod tests {
                 visible: DMatrix::zeros(4, 2),
                 hidden: DMatrix::zeros(4, 2),
             }),
-            rng: crate::training::train_rng(1),
+            streams: crate::training::TrainStreams::from_seed(1),
             metadata: serde_json::Value::Null,
         };
         let dir = tempfile::tempdir().unwrap();

@@ -46,7 +46,7 @@ impl CheckpointWriter {
             optimizer: s.optimizer.clone(),
             progress: s.progress.clone(),
             chains: s.chains.cloned(),
-            rng: s.rng.clone(),
+            streams: s.streams.clone(),
             metadata: self.metadata.clone(),
         }
     }

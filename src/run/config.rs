@@ -475,7 +475,11 @@ impl Estimator {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks the estimator's own parameters.
+    ///
+    /// # Errors
+    /// A zero count of sweeps, chains or iterations, or a damping outside [0, 1).
+    pub fn check(&self) -> Result<()> {
         let positive = |name: &'static str, v: usize| {
             if v == 0 {
                 Err(Error::invalid(name, 0, "must be at least 1"))
@@ -861,6 +865,23 @@ pub struct OptimiserConfig {
     pub epochs: usize,
 }
 
+impl OptimiserConfig {
+    /// The optimiser these settings describe.
+    ///
+    /// # Errors
+    /// A learning rate, momentum or weight decay out of range, named by its key
+    /// (`optimiser.learning_rate`, …).
+    pub fn sgd(&self) -> Result<Sgd> {
+        Ok(Sgd::new(self.learning_rate)
+            .map_err(|e| rename(e, "optimiser.learning_rate"))?
+            .with_momentum(self.momentum)
+            .map_err(|e| rename(e, "optimiser.momentum"))?
+            .with_weight_decay(self.weight_decay)
+            .map_err(|e| rename(e, "optimiser.weight_decay"))?
+            .with_biases(self.train_biases))
+    }
+}
+
 /// `[checkpoints]`: when the model is saved besides epoch ends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
@@ -1189,14 +1210,7 @@ impl TrainConfig {
             }
         }
         self.estimator.check()?;
-        let o = &self.optimiser;
-        let sgd = Sgd::new(o.learning_rate)
-            .map_err(|e| rename(e, "optimiser.learning_rate"))?
-            .with_momentum(o.momentum)
-            .map_err(|e| rename(e, "optimiser.momentum"))?
-            .with_weight_decay(o.weight_decay)
-            .map_err(|e| rename(e, "optimiser.weight_decay"))?
-            .with_biases(o.train_biases);
+        let sgd = self.optimiser.sgd()?;
         let std = self.model.weight_std;
         if !(std.is_finite() && std >= 0.0) {
             return Err(Error::invalid(

@@ -8,8 +8,7 @@
 //!
 //! A run is reproducible from (configuration, seed, data); `resume` continues from
 //! `checkpoint.npz` and gives parameters bit-identical to an uninterrupted run. On resume the
-//! configuration is checked against `config.toml` (or, for a run directory without one, the
-//! copy older checkpoints carry in their metadata), and every table drops its rows of steps
+//! configuration is checked against `config.toml`, and every table drops its rows of steps
 //! after the checkpoint's and is rewritten ([`crate::io::table::resume_table`]).
 
 pub mod checkpoint;
@@ -133,14 +132,11 @@ fn train_typed<T: Float>(
     let mut rng = train_rng(config.seed);
     let (rbm, chains, resume_state, history) = if options.resume {
         let c = load_checkpoint::<T>(&files.checkpoint())?;
-        // the run's config.toml; a directory without one may still hold an older checkpoint
-        // that carries the configuration as JSON in its metadata
+        // the run's config.toml (a directory without one is resumed unchecked)
         let saved: Option<TrainConfig> = if files.config_toml().exists() {
             Some(files.read_config()?)
         } else {
-            c.metadata
-                .get("config")
-                .and_then(|v| serde_json::from_value(v.clone()).ok())
+            None
         };
         if let Some(mut saved) = saved {
             // A resumed run may be extended: only the number of epochs may change.
@@ -162,7 +158,7 @@ fn train_typed<T: Float>(
         (
             c.rbm,
             c.chains,
-            Some((c.optimizer, c.progress, c.rng)),
+            Some((c.optimizer, c.progress, c.streams)),
             history,
         )
     } else {
@@ -284,8 +280,8 @@ pub fn initial_model(config: &CheckedConfig, dataset: &Dataset) -> Result<AnyRbm
 }
 
 /// [`train_on`], unless `run_dir` already holds a finished run of exactly this configuration
-/// (its `config.toml` equals `config`, `model.npz` exists and `metrics.csv` reaches
-/// `config.epochs`): then that run is loaded instead of trained again. Returns the summary and
+/// (its `config.toml` equals `config`, `model.npz` exists, `checkpoint.npz` has this
+/// version's format and `metrics.csv` reaches `config.epochs`): then that run is loaded instead of trained again. Returns the summary and
 /// whether it was reused. Runs are reproducible from (configuration, seed, data), so a reused
 /// run has the numbers a new one would have.
 ///
@@ -300,7 +296,10 @@ pub fn train_or_reuse(
     let files = RunDir::new(run_dir);
     let model_path = files.model();
     let saved = TrainConfig::from_toml_file(&files.config_toml()).ok();
-    if saved.as_ref() == Some(config.config()) && model_path.exists() {
+    if saved.as_ref() == Some(config.config())
+        && model_path.exists()
+        && checkpoint::is_current_checkpoint(&files.checkpoint())
+    {
         // a table that cannot be read means the run is not reused (it is trained again)
         let metrics = files.read_metrics().unwrap_or_default();
         if metrics.last().map(|m| m.epoch) == Some(config.optimiser.epochs) {
@@ -376,7 +375,7 @@ struct RunContext<'a> {
 type ResumeState<T> = (
     crate::training::OptimizerState<T>,
     crate::training::Progress,
-    crate::training::TrainRng,
+    crate::training::TrainStreams,
 );
 
 #[allow(clippy::too_many_arguments)]
@@ -390,9 +389,12 @@ fn run_with<T: Float, E: GradientEstimator<AnyUnit, AnyUnit, T> + 'static>(
     resume: Option<ResumeState<T>>,
     data: &DMatrix<T>,
 ) -> Result<RunSummary> {
-    let mut trainer = Trainer::new(rbm, estimator, sgd, trainer_config, rng)?;
-    if let Some((opt, progress, rng)) = resume {
-        trainer = trainer.resume_from(opt, progress, rng);
+    // the run's generator, after the initial model and chains, feeds the sampler; the batch
+    // order has a stream of its own
+    let streams = crate::training::TrainStreams::of_run(ctx.config.seed, rng);
+    let mut trainer = Trainer::new(rbm, estimator, sgd, trainer_config, streams)?;
+    if let Some((opt, progress, streams)) = resume {
+        trainer = trainer.resume_from(opt, progress, streams);
     }
     let batches = (ctx.n_samples / ctx.config.optimiser.batch_size.max(1)) as u64;
     let total = batches * ctx.config.optimiser.epochs as u64;

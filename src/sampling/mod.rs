@@ -10,7 +10,7 @@ mod gibbs;
 mod rng;
 
 pub use gibbs::{sample_layer, GibbsSampler, GibbsWorkspace, SAMPLE_CHUNK};
-pub use rng::{train_rng, TrainRng};
+pub use rng::{batch_rng, train_rng, TrainRng, TrainStreams};
 
 use crate::error::{Error, Result};
 use crate::linalg::Float;

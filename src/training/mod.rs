@@ -19,7 +19,7 @@ pub mod spectrum_tracker;
 mod tap_gradient;
 mod trainer;
 
-pub use crate::sampling::{train_rng, TrainRng};
+pub use crate::sampling::{batch_rng, train_rng, TrainRng, TrainStreams};
 pub use contrastive_divergence::ContrastiveDivergence;
 pub use exact_gradient::ExactGradient;
 pub use likelihood_monitor::{LikelihoodMonitor, LikelihoodRecord};

@@ -1,6 +1,6 @@
 //! Observers of a training run (STYLE R6): analysis plugs in here, not into the loop.
 
-use super::{Gradient, OptimizerState, Progress, TrainRng};
+use super::{Gradient, OptimizerState, Progress, TrainStreams};
 use crate::error::Result;
 use crate::linalg::Float;
 use crate::rbm::Rbm;
@@ -73,8 +73,9 @@ pub struct TrainingSnapshot<'a, V: UnitKind, H: UnitKind, T: Float> {
     pub chains: Option<&'a ChainState<T>>,
     /// Optimiser state.
     pub optimizer: &'a OptimizerState<T>,
-    /// The trainer's random generator (observers must not draw from it; checkpoints save it).
-    pub rng: &'a TrainRng,
+    /// The trainer's random generators (observers must not draw from them; checkpoints save
+    /// them).
+    pub streams: &'a TrainStreams,
     /// The training data (rows = samples).
     pub data: DMatrixView<'a, T>,
     /// Wall-clock seconds since the start of this epoch.

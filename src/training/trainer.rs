@@ -5,7 +5,7 @@ use super::{Gradient, GradientEstimator, OptimizerState, Sgd};
 use crate::error::{Error, Result};
 use crate::linalg::{for_each_block, Float};
 use crate::rbm::Rbm;
-use crate::sampling::TrainRng;
+use crate::sampling::TrainStreams;
 use crate::units::UnitKind;
 use nalgebra::DMatrix;
 use rand::seq::SliceRandom;
@@ -22,7 +22,8 @@ pub struct TrainerConfig {
     pub epochs: usize,
 }
 
-/// Where a run stands (saved in checkpoints; with the RNG it determines the rest of the run).
+/// Where a run stands (saved in checkpoints; with the generators it determines the rest of the
+/// run).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     /// Parameter updates done so far.
@@ -43,7 +44,7 @@ pub struct Trainer<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H
     optimizer_state: OptimizerState<T>,
     config: TrainerConfig,
     progress: Progress,
-    rng: TrainRng,
+    streams: TrainStreams,
     observers: Vec<Box<dyn TrainingObserver<V, H, T>>>,
     gradient: Gradient<T>,
     batch: DMatrix<T>,
@@ -61,7 +62,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
         estimator: E,
         optimizer: Sgd,
         config: TrainerConfig,
-        rng: TrainRng,
+        streams: TrainStreams,
     ) -> Result<Self> {
         if config.batch_size == 0 {
             return Err(Error::invalid("batch_size", 0, "must be at least 1"));
@@ -74,7 +75,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
             optimizer_state: OptimizerState::default(),
             config,
             progress: Progress::default(),
-            rng,
+            streams,
             observers: Vec::new(),
             gradient: Gradient::zeros(nv, nh),
             batch: DMatrix::zeros(config.batch_size, nv),
@@ -83,17 +84,17 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
     }
 
     /// Restores the state of an interrupted run (from a checkpoint): optimiser state, progress
-    /// and generator. Persistent chains are restored through the estimator.
+    /// and generators. Persistent chains are restored through the estimator.
     #[must_use]
     pub fn resume_from(
         mut self,
         optimizer_state: OptimizerState<T>,
         progress: Progress,
-        rng: TrainRng,
+        streams: TrainStreams,
     ) -> Self {
         self.optimizer_state = optimizer_state;
         self.progress = progress;
-        self.rng = rng;
+        self.streams = streams;
         self
     }
 
@@ -124,10 +125,10 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
         &self.progress
     }
 
-    /// The optimiser state and generator (with `progress` and the estimator's chains, what a
+    /// The optimiser state and generators (with `progress` and the estimator's chains, what a
     /// checkpoint must hold to resume bit-identically).
-    pub fn optimizer_state_and_rng(&self) -> (OptimizerState<T>, TrainRng) {
-        (self.optimizer_state.clone(), self.rng.clone())
+    pub fn optimizer_state_and_streams(&self) -> (OptimizerState<T>, TrainStreams) {
+        (self.optimizer_state.clone(), self.streams.clone())
     }
 
     /// The configuration.
@@ -182,7 +183,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
         while self.progress.epoch < epochs {
             if self.progress.batch_in_epoch == 0 && self.progress.permutation.is_empty() {
                 let mut perm: Vec<usize> = (0..n).collect();
-                perm.shuffle(&mut self.rng);
+                perm.shuffle(&mut self.streams.batches);
                 self.progress.permutation = perm;
                 epoch_start = Instant::now();
             }
@@ -195,7 +196,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
             self.estimator.estimate(
                 &self.rbm,
                 self.batch.as_view(),
-                &mut self.rng,
+                &mut self.streams.sampling,
                 &mut self.gradient,
             )?;
             self.optimizer
@@ -221,7 +222,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
                 gradient: &self.gradient,
                 chains: self.estimator.chains(),
                 optimizer: &self.optimizer_state,
-                rng: &self.rng,
+                streams: &self.streams,
                 data: data.as_view(),
                 epoch_seconds: epoch_start.elapsed().as_secs_f64(),
             };
@@ -249,7 +250,7 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
             gradient: &self.gradient,
             chains: self.estimator.chains(),
             optimizer: &self.optimizer_state,
-            rng: &self.rng,
+            streams: &self.streams,
             data: data.as_view(),
             epoch_seconds: 0.0,
         };

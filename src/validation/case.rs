@@ -1,7 +1,7 @@
 //! Core types of a validation case.
 
 pub use super::check::Verdict;
-use super::check::{verdict_of, Check};
+use super::check::{verdict_of, Check, Kind};
 use crate::error::Result;
 use serde::Serialize;
 use std::fmt;
@@ -68,9 +68,6 @@ pub struct CaseOutcome {
     pub tolerance: Tolerance,
     /// The comparisons behind the verdict, one per compared quantity.
     pub checks: Vec<Check>,
-    /// A verdict written by hand: for a case not expressed as checks and for a skipped case.
-    /// `None`: the verdict is [`verdict_of`] the checks.
-    pub legacy_verdict: Option<Verdict>,
     /// Markdown paragraphs: method, numbers, what to look at in the figures.
     pub details: String,
     /// Figures written (paths relative to the output directory, e.g. `figures/<id>.png`).
@@ -89,8 +86,11 @@ impl CaseOutcome {
             theory: "-".into(),
             measured: "not run".into(),
             tolerance: Tolerance::Criterion("-".into()),
-            checks: Vec::new(),
-            legacy_verdict: Some(Verdict::Inconclusive(format!("skipped: {reason}"))),
+            checks: vec![Check::new(
+                "case run",
+                f64::NAN,
+                Kind::Undecided(format!("skipped: {reason}")),
+            )],
             details: format!("Skipped: {reason}"),
             figures: Vec::new(),
             seed: None,
@@ -100,12 +100,9 @@ impl CaseOutcome {
 }
 
 impl CaseOutcome {
-    /// The case's verdict: the hand-written one if given, otherwise [`verdict_of`] the checks.
+    /// The case's verdict: [`verdict_of`] its checks (a skipped case has one undecided check).
     pub fn verdict(&self) -> Verdict {
-        match &self.legacy_verdict {
-            Some(v) => v.clone(),
-            None => verdict_of(&self.checks),
-        }
+        verdict_of(&self.checks)
     }
 }
 

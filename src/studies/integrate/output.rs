@@ -103,10 +103,8 @@ pub fn time_grid(t_end: f64, points: usize) -> Result<Vec<f64>> {
 pub(super) fn write_outputs(summary: &IntegrateSummary, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let refs: Vec<&str> = summary.state_names.iter().map(String::as_str).collect();
-    write_atomic(
-        &out.join("trajectory.csv"),
-        summary.trajectory.to_csv(&refs).as_bytes(),
-    )?;
+    let (header, rows) = summary.trajectory.table(&refs);
+    crate::io::table::write_table(&out.join("trajectory.csv"), Some(&header), &rows)?;
     let json = serde_json::to_string_pretty(summary)
         .map_err(|e| Error::format(out, format!("cannot serialise: {e}")))?;
     write_atomic(&out.join("trajectory.json"), json.as_bytes())

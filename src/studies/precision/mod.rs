@@ -41,17 +41,17 @@
 use crate::error::{Error, Result};
 use crate::likelihood::exact_log_likelihood;
 use crate::linalg::Float;
-use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit, DEFAULT_FREQUENCY_CLIP};
+use crate::rbm::init::{initialise, VisibleBiasInit, WeightInit};
 use crate::rbm::Rbm;
+use crate::run::{Estimator, HiddenType, ModelConfig, OptimiserConfig, VisibleType};
 use crate::sampling::exact::Enumeration;
 use crate::sampling::ChainState;
 use crate::training::{
-    train_rng, Cadence, Gradient, GradientEstimator, OptimizerState,
-    PersistentContrastiveDivergence, Sgd,
+    train_rng, Cadence, PersistentContrastiveDivergence, TrainStreams, Trainer, TrainerConfig,
+    TrainingObserver, TrainingSnapshot,
 };
-use crate::units::Binary;
+use crate::units::{Binary, UnitKind};
 use nalgebra::{DMatrix, DVector};
-use rand::seq::SliceRandom;
 use rand::{RngCore, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -67,35 +67,37 @@ pub use comparison::PairedComparison;
 /// error in the learnt likelihood gain.
 pub const MOVEMENT_IN_SPREADS: f64 = 10.0;
 
-/// The model, data and training settings of a comparison (immutable configuration).
+/// The random {0,1} teacher whose exact samples are the training set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PrecisionSetup {
+pub struct Teacher {
     /// Visible units ($2^{N_v}$ and $2^{N_h}$ must be enumerable).
     pub n_visible: usize,
-    /// Hidden units of teacher and student.
+    /// Hidden units.
     pub n_hidden: usize,
-    /// Standard deviation of the teacher's weights.
-    pub teacher_weight_std: f64,
-    /// Standard deviation of the teacher's biases.
-    pub teacher_bias_std: f64,
+    /// Standard deviation of the weights.
+    pub weight_std: f64,
+    /// Standard deviation of the biases.
+    pub bias_std: f64,
     /// Training samples drawn exactly from the teacher.
     pub samples: usize,
     /// Seed of the teacher and its samples.
-    pub data_seed: u64,
-    /// Standard deviation of the student's initial weights.
-    pub weight_std: f64,
-    /// Initial visible bias from the data frequencies (Fissore eq. 19); `false`: zero.
-    pub visible_bias_from_data: bool,
-    /// Gibbs sweeps per update (PCD-k).
-    pub gibbs_steps: usize,
-    /// Persistent chains.
-    pub chains: usize,
-    /// Samples per minibatch.
-    pub batch_size: usize,
-    /// Learning rate $\eta$ of plain SGD.
-    pub learning_rate: f64,
-    /// Parameter updates per run.
-    pub updates: u64,
+    pub seed: u64,
+}
+
+/// The data and training of a comparison (immutable configuration). The student is described
+/// by the sections of a run's configuration ([`crate::run::TrainConfig`]); data, float type
+/// and seed are what the study sets itself.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PrecisionSetup {
+    /// The teacher and its samples.
+    pub teacher: Teacher,
+    /// The student: hidden units, initial weights and visible bias ({0,1} units only).
+    pub model: ModelConfig,
+    /// The gradient estimator (PCD only).
+    pub estimator: Estimator,
+    /// Minibatch size, learning rate and number of epochs (every sample used once per epoch:
+    /// the batch size must divide the number of samples).
+    pub optimiser: OptimiserConfig,
     /// Recorded updates per decade ([`Cadence::LogSpaced`]); the last update is always recorded.
     pub records_per_decade: u32,
 }
@@ -103,108 +105,182 @@ pub struct PrecisionSetup {
 impl PrecisionSetup {
     /// The setup of the test and of the validation case `f32-matches-f64`: a 12×6 teacher
     /// (weights std 1.5, biases std 0.5, as in `tests/training.rs`), 500 exact samples; student
-    /// weights std 0.01 and zero biases, PCD-5 with 20 chains, batch 20, $\eta = 0.05$, 5000
-    /// updates (200 epochs), 10 records per decade. Zero visible biases (rather than the data
+    /// weights std 0.01 and zero biases, PCD-5 with 20 chains, batch 20, $\eta = 0.05$, 200
+    /// epochs (5000 updates), 10 records per decade. Zero visible biases (rather than the data
     /// frequencies) so that the run goes through the bias-learning rise, the plateau of the
     /// small weights and the escape from it (≈ 1000–3000 updates), moving $L$ by ≈ 2.7 nats;
     /// from the data frequencies the same run moves $L$ by only 0.09 nats in 2000 updates,
     /// under [`MOVEMENT_IN_SPREADS`] spreads (`notes/precision.md`).
     pub fn standard() -> Self {
         PrecisionSetup {
-            n_visible: 12,
-            n_hidden: 6,
-            teacher_weight_std: 1.5,
-            teacher_bias_std: 0.5,
-            samples: 500,
-            data_seed: 7,
-            weight_std: 0.01,
-            visible_bias_from_data: false,
-            gibbs_steps: 5,
-            chains: 20,
-            batch_size: 20,
-            learning_rate: 0.05,
-            updates: 5000,
+            teacher: Teacher {
+                n_visible: 12,
+                n_hidden: 6,
+                weight_std: 1.5,
+                bias_std: 0.5,
+                samples: 500,
+                seed: 7,
+            },
+            model: ModelConfig {
+                hidden: 6,
+                visible_type: VisibleType::Binary,
+                hidden_type: HiddenType::Binary,
+                weight_std: 0.01,
+                visible_bias_init: VisibleBiasInit::Zero,
+            },
+            estimator: Estimator::Pcd {
+                gibbs_steps: 5,
+                chains: 20,
+            },
+            optimiser: OptimiserConfig {
+                batch_size: 20,
+                learning_rate: 0.05,
+                momentum: 0.0,
+                weight_decay: 0.0,
+                train_biases: true,
+                epochs: 200,
+            },
             records_per_decade: 10,
         }
+    }
+
+    /// Parameter updates per run: epochs × ⌊samples / batch size⌋.
+    pub fn updates(&self) -> u64 {
+        (self.optimiser.epochs * (self.teacher.samples / self.optimiser.batch_size.max(1))) as u64
     }
 
     /// Checks the values (R3).
     ///
     /// # Errors
-    /// A zero size or count, a batch larger than the data, a model too large to enumerate,
-    /// a non-positive or non-finite learning rate.
+    /// A zero size or count, a batch size that does not divide the data, a model too large to
+    /// enumerate, units other than {0,1}, an estimator other than PCD, a bad learning rate.
     pub fn check(&self) -> Result<()> {
+        let t = &self.teacher;
         for (name, v) in [
-            ("n_visible", self.n_visible),
-            ("n_hidden", self.n_hidden),
-            ("samples", self.samples),
-            ("gibbs_steps", self.gibbs_steps),
-            ("chains", self.chains),
-            ("batch_size", self.batch_size),
+            ("teacher.n_visible", t.n_visible),
+            ("teacher.n_hidden", t.n_hidden),
+            ("teacher.samples", t.samples),
+            ("model.hidden", self.model.hidden),
+            ("optimiser.batch_size", self.optimiser.batch_size),
+            ("optimiser.epochs", self.optimiser.epochs),
         ] {
             if v == 0 {
                 return Err(Error::invalid(name, 0, "must be at least 1"));
             }
         }
-        if self.batch_size > self.samples {
+        if !t.samples.is_multiple_of(self.optimiser.batch_size) {
             return Err(Error::invalid(
-                "batch_size",
-                self.batch_size,
-                "larger than the number of samples",
+                "optimiser.batch_size",
+                self.optimiser.batch_size,
+                format!("must divide the number of samples ({})", t.samples),
             ));
         }
-        if self.n_visible.min(self.n_hidden) > 20 {
+        if t.n_visible
+            .min(t.n_hidden)
+            .max(t.n_visible.min(self.model.hidden))
+            > 20
+        {
             return Err(Error::invalid(
-                "n_hidden",
-                self.n_hidden,
+                "model.hidden",
+                self.model.hidden,
                 "too large for exact enumeration",
             ));
         }
-        if self.updates == 0 {
-            return Err(Error::invalid("updates", 0, "must be at least 1"));
+        if self.model.visible_type != VisibleType::Binary
+            || self.model.hidden_type != HiddenType::Binary
+        {
+            return Err(Error::invalid(
+                "model.visible_type",
+                format!("{:?}/{:?}", self.model.visible_type, self.model.hidden_type),
+                "the study trains {0,1} units only",
+            ));
         }
-        Sgd::new(self.learning_rate).map(|_| ())
+        if !matches!(self.estimator, Estimator::Pcd { .. }) {
+            return Err(Error::invalid(
+                "estimator",
+                format!("{:?}", self.estimator),
+                "the study trains with PCD only",
+            ));
+        }
+        self.estimator.check()?;
+        self.optimiser.sgd().map(|_| ())
     }
 
-    /// The training set: `samples` exact samples of the teacher (rows), f64.
+    /// The training set: `teacher.samples` exact samples of the teacher (rows), f64.
     ///
     /// # Errors
     /// Bad setup.
     pub fn teacher_data(&self) -> Result<DMatrix<f64>> {
         self.check()?;
-        let mut rng = rand::rngs::StdRng::seed_from_u64(self.data_seed);
+        let t = &self.teacher;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(t.seed);
         let mut g = |s: f64| -> f64 {
             let z: f64 = StandardNormal.sample(&mut rng);
             s * z
         };
-        let (nv, nh) = (self.n_visible, self.n_hidden);
-        let w = DMatrix::from_fn(nv, nh, |_, _| g(self.teacher_weight_std));
-        let a = DVector::from_fn(nv, |_, _| g(self.teacher_bias_std));
-        let b = DVector::from_fn(nh, |_, _| g(self.teacher_bias_std));
+        let (nv, nh) = (t.n_visible, t.n_hidden);
+        let w = DMatrix::from_fn(nv, nh, |_, _| g(t.weight_std));
+        let a = DVector::from_fn(nv, |_, _| g(t.bias_std));
+        let b = DVector::from_fn(nh, |_, _| g(t.bias_std));
         let teacher = Rbm::new(w, a, b, Binary, Binary)?;
         Ok(Enumeration::new(&teacher)?
-            .samples(&teacher, self.samples, &mut rng)
+            .samples(&teacher, t.samples, &mut rng)
             .visible)
     }
 
-    /// The recorded updates: 0, the log-spaced updates up to `updates`, and `updates`.
+    /// The recorded updates: 0, the log-spaced updates up to [`Self::updates`], and the last.
     pub fn recorded_steps(&self) -> Vec<u64> {
         let cadence = Cadence::LogSpaced {
             per_decade: self.records_per_decade,
         };
+        let updates = self.updates();
         let mut steps: Vec<u64> = std::iter::once(0)
-            .chain((1..=self.updates).filter(|&t| cadence.is_due(t)))
+            .chain((1..=updates).filter(|&t| cadence.is_due(t)))
             .collect();
-        if steps.last() != Some(&self.updates) {
-            steps.push(self.updates);
+        if steps.last() != Some(&updates) {
+            steps.push(updates);
         }
         steps
     }
 }
 
+/// The observer that computes the exact $L$ of the training set at the recorded updates.
+struct ExactLikelihoodAt {
+    steps: Vec<u64>,
+    data: DMatrix<f64>,
+    curve: Vec<f64>,
+}
+
+impl<V: UnitKind, H: UnitKind, T: Float> TrainingObserver<V, H, T> for ExactLikelihoodAt {
+    fn cadence(&self) -> Cadence {
+        Cadence::EveryStep
+    }
+
+    fn on_step(&mut self, s: &TrainingSnapshot<'_, V, H, T>) -> Result<()> {
+        let step = s.progress.step;
+        if self.steps.binary_search(&step).is_ok() {
+            let model = s.rbm.cast::<f64>();
+            model.check_finite().map_err(|e| {
+                Error::NonFinite(format!("{} training after {step} updates: {e}", T::NAME))
+            })?;
+            self.curve
+                .push(exact_log_likelihood(&model, self.data.as_view())?);
+        }
+        Ok(())
+    }
+
+    fn take_records(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
+        Some(Box::new(ExactCurve(std::mem::take(&mut self.curve))))
+    }
+}
+
+/// The records of [`ExactLikelihoodAt`].
+struct ExactCurve(Vec<f64>);
+
 /// One run: the exact $L$ of the training set at [`PrecisionSetup::recorded_steps`], training
-/// in float type `T` with learning rate `learning_rate` from the start of `seed` (see the
-/// module docs: same initial model and chains, batches and sampler seed in f32 and f64).
+/// in float type `T` with learning rate `learning_rate` from the start of `seed`, by the
+/// library's [`Trainer`] (see the module docs: same initial model and chains, batch order and
+/// sampler seed in f32 and f64).
 ///
 /// # Errors
 /// Bad setup or data; non-finite parameters (learning rate too large).
@@ -215,77 +291,75 @@ pub fn likelihood_curve<T: Float>(
     learning_rate: f64,
 ) -> Result<Vec<f64>> {
     setup.check()?;
-    if data.ncols() != setup.n_visible || data.nrows() < setup.batch_size {
+    let (nv, bs) = (setup.teacher.n_visible, setup.optimiser.batch_size);
+    if data.ncols() != nv || data.nrows() != setup.teacher.samples {
         return Err(Error::shape(
             "precision training data",
-            format!("≥ {} rows × {} columns", setup.batch_size, setup.n_visible),
+            format!("{} rows × {nv} columns", setup.teacher.samples),
             format!("{} × {}", data.nrows(), data.ncols()),
         ));
     }
+    let Estimator::Pcd {
+        gibbs_steps,
+        chains: n_chains,
+    } = setup.estimator
+    else {
+        unreachable!("checked: PCD only");
+    };
     let mut streams = train_rng(seed);
     let mut init_rng = train_rng(streams.next_u64());
-    let mut batch_rng = train_rng(streams.next_u64());
-    let mut sampler_rng = train_rng(streams.next_u64());
+    let batches = train_rng(streams.next_u64());
+    let sampling = train_rng(streams.next_u64());
     let start: Rbm<Binary, Binary, f64> = initialise(
-        setup.n_visible,
-        setup.n_hidden,
+        nv,
+        setup.model.hidden,
         Binary,
         Binary,
         WeightInit::Gaussian {
-            std: setup.weight_std,
+            std: setup.model.weight_std,
         },
-        if setup.visible_bias_from_data {
-            VisibleBiasInit::FromData {
-                clip: DEFAULT_FREQUENCY_CLIP,
-            }
-        } else {
-            VisibleBiasInit::Zero
-        },
+        setup.model.visible_bias_init,
         Some(data.as_view()),
         &mut init_rng,
     )?;
-    let chains64 = ChainState::random(&start, setup.chains, &mut init_rng);
+    let chains64 = ChainState::random(&start, n_chains, &mut init_rng);
     let chains = ChainState {
         visible: chains64.visible.map(T::of),
         hidden: chains64.hidden.map(T::of),
     };
-    let mut rbm: Rbm<Binary, Binary, T> = start.cast::<T>();
-    let mut pcd = PersistentContrastiveDivergence::new(setup.gibbs_steps, chains)?;
-    let sgd = Sgd::new(learning_rate)?;
-    let mut state = OptimizerState::<T>::default();
-    let mut gradient = Gradient::<T>::zeros(setup.n_visible, setup.n_hidden);
-    let data_t: DMatrix<T> = data.map(T::of);
-    let mut batch = DMatrix::<T>::zeros(setup.batch_size, setup.n_visible);
-    let batches_per_epoch = data.nrows() / setup.batch_size;
-    let mut permutation: Vec<usize> = (0..data.nrows()).collect();
     let steps = setup.recorded_steps();
-    let mut curve = Vec::with_capacity(steps.len());
-    let mut next = 0;
-    for t in 0..=setup.updates {
-        if t > 0 {
-            let k = ((t - 1) as usize) % batches_per_epoch;
-            if k == 0 {
-                permutation.shuffle(&mut batch_rng);
-            }
-            for (r, &row) in permutation[k * setup.batch_size..(k + 1) * setup.batch_size]
-                .iter()
-                .enumerate()
-            {
-                batch.row_mut(r).copy_from(&data_t.row(row));
-            }
-            pcd.estimate(&rbm, batch.as_view(), &mut sampler_rng, &mut gradient)?;
-            sgd.apply(&mut rbm, &mut gradient, &mut state);
-        }
-        if steps.get(next) == Some(&t) {
-            let model = rbm.cast::<f64>();
-            model.check_finite().map_err(|e| {
-                Error::NonFinite(format!("{} training after {t} updates: {e}", T::NAME))
-            })?;
-            curve.push(exact_log_likelihood(&model, data.as_view())?);
-            next += 1;
-        }
+    let l0 = exact_log_likelihood(&start, data.as_view())?;
+    let pcd = PersistentContrastiveDivergence::new(gibbs_steps, chains)?;
+    let sgd = OptimiserConfig {
+        learning_rate,
+        ..setup.optimiser.clone()
     }
-    Ok(curve)
+    .sgd()?;
+    let config = TrainerConfig {
+        batch_size: bs,
+        epochs: setup.optimiser.epochs,
+    };
+    let observer = ExactLikelihoodAt {
+        steps: steps[1..].to_vec(),
+        data: data.clone(),
+        curve: Vec::with_capacity(steps.len()),
+    };
+    let data_t: DMatrix<T> = data.map(T::of);
+    let mut trainer = Trainer::new(
+        start.cast::<T>(),
+        pcd,
+        sgd,
+        config,
+        TrainStreams { batches, sampling },
+    )?
+    .observe(observer);
+    trainer.run(&data_t)?;
+    let mut finished = trainer.finish(&data_t)?;
+    let ExactCurve(rest) = finished
+        .records
+        .take::<ExactCurve>()
+        .ok_or_else(|| Error::invalid("precision study", "observer", "no records"))?;
+    Ok(std::iter::once(l0).chain(rest).collect())
 }
 
 /// The curves of several seeds in one float type, computed in parallel over seeds.
@@ -339,10 +413,8 @@ mod tests {
 
     #[test]
     fn recorded_steps_are_log_spaced_and_end_at_the_last_update() {
-        let setup = PrecisionSetup {
-            updates: 150,
-            ..PrecisionSetup::standard()
-        };
+        let mut setup = PrecisionSetup::standard();
+        setup.optimiser.epochs = 6; // 25 updates per epoch
         let steps = setup.recorded_steps();
         // ceil(10^{k/10}) for k = 0, 1, ...: 1, 2, 2, 2, 3, 4, 4, 6, 7, 8, 10
         assert_eq!(&steps[..8], &[0, 1, 2, 3, 4, 6, 7, 8]);

@@ -11,7 +11,7 @@
 //! learning rate $\eta = \Delta t/N$, so that the toy model's clock is $t = N\eta\times$updates
 //! $= \Delta t\times$updates. The run's [`crate::scaling::observer::EquilibriumObserver`] measures
 //! $\chi$, $\chi^c$ and $\tau_{\rm int}$ at log-spaced updates and every `control_step` in $g$
-//! inside `control_band`.
+//! inside the control window (the family's `[families.equilibrium]`, see [`BandScaling`]).
 //!
 //! # Files (all written atomically)
 //! * `OUT/points/<family>-n<N>-s<seed>.json`: one [`PointResult`] per finished point. A point
@@ -28,9 +28,8 @@ use crate::analytic::curie_weiss::CurieWeiss;
 use crate::data::{Dataset, DatasetChoice, Encoding};
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
-use crate::run::config::EstimatorFlags;
 use crate::run::{
-    train_on, EquilibriumConfig, EstimatorKind, HiddenType, OptimiserConfig, RunOptions,
+    train_on, EquilibriumConfig, Estimator, HiddenType, OptimiserConfig, RunOptions,
     SpectrumConfig, TrainConfig,
 };
 use crate::scaling::EquilibriumRecord;
@@ -40,7 +39,30 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// How a family's control window scales with the size N.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BandScaling {
+    /// The window is given in $u = (g - 1)\sqrt N$, the critical window of the mean-field
+    /// class: $g \in 1 + [\min, \max]/\sqrt N$, measured every `control_step`$/\sqrt N$.
+    SqrtN,
+    /// The window is given in $g$ and used as it is.
+    None,
+}
+
+impl std::fmt::Display for BandScaling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BandScaling::SqrtN => "sqrt-n",
+            BandScaling::None => "none",
+        })
+    }
+}
+
 /// One family of students (one hidden-unit type and its training and measurement settings).
+/// The estimator and the measurements are a run's own `[estimator]` and `[equilibrium]`
+/// tables ([`TrainConfig`]); only the control window is read in the units of
+/// `band_scaling`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Family {
@@ -48,13 +70,6 @@ pub struct Family {
     pub name: String,
     /// Hidden unit type: `gaussian` (precision 1) or `ising` (±1).
     pub hidden_type: HiddenType,
-    /// Gradient estimator: `pcd`, `cd` or `exact` (small N only); its parameters are
-    /// `gibbs_steps` and `chains`.
-    pub estimator: EstimatorKind,
-    /// Gibbs sweeps per update (CD/PCD).
-    pub gibbs_steps: usize,
-    /// Persistent chains (PCD).
-    pub chains: usize,
     /// Minibatch size.
     pub batch_size: usize,
     /// Learning time per update $\Delta t = N\eta$.
@@ -63,21 +78,13 @@ pub struct Family {
     pub t_end: f64,
     /// See `t_end`.
     pub t_end_sqrt_n: f64,
-    /// Log-spaced measurements per decade of updates.
-    pub per_decade: u32,
-    /// Dense measurements while $g$ is in this band (`[lo, hi]`).
-    pub control_band: [f64; 2],
-    /// ... every time $g$ moved by this much.
-    pub control_step: f64,
-    /// `sqrt-n`: the band is $1 + [lo, hi]/\sqrt N$ and the step `control_step/√N` (the
-    /// critical window of the mean-field class); `none`: taken as given.
-    pub band_scaling: String,
-    /// Equilibrium chains per measurement.
-    pub equilibrium_chains: usize,
-    /// Production sweeps per chain of a measurement's first attempt.
-    pub equilibrium_sweeps: usize,
-    /// Cap on sweeps per chain of a measurement.
-    pub equilibrium_max_sweeps: usize,
+    /// Units of the control window (`equilibrium.control_min`, `control_max`, `control_step`).
+    pub band_scaling: BandScaling,
+    /// Gradient estimator, as a run's `[estimator]` table (`pcd`, `cd`, or `exact` for small N).
+    pub estimator: Estimator,
+    /// Equilibrium measurements, as a run's `[equilibrium]` table (a key left out takes the
+    /// run's default, not the family's), the control window in the units of `band_scaling`.
+    pub equilibrium: EquilibriumConfig,
 }
 
 impl Default for Family {
@@ -85,20 +92,24 @@ impl Default for Family {
         Family {
             name: "gaussian".into(),
             hidden_type: HiddenType::Gaussian,
-            estimator: EstimatorKind::Pcd,
-            gibbs_steps: 5,
-            chains: 100,
             batch_size: 500,
             dt: 0.005,
             t_end: 25.0,
             t_end_sqrt_n: 0.0,
-            per_decade: 10,
-            control_band: [-3.0, 6.0],
-            control_step: 0.25,
-            band_scaling: "sqrt-n".into(),
-            equilibrium_chains: 16,
-            equilibrium_sweeps: 2000,
-            equilibrium_max_sweeps: 16_000,
+            band_scaling: BandScaling::SqrtN,
+            estimator: Estimator::Pcd {
+                gibbs_steps: 5,
+                chains: 100,
+            },
+            equilibrium: EquilibriumConfig {
+                per_decade: 10,
+                control_min: -3.0,
+                control_max: 6.0,
+                control_step: 0.25,
+                chains: 16,
+                sweeps: 2000,
+                max_sweeps: 16_000,
+            },
         }
     }
 }
@@ -203,13 +214,6 @@ impl SweepConfig {
                     "expected gaussian or ising",
                 ));
             }
-            if !matches!(f.band_scaling.as_str(), "sqrt-n" | "none") {
-                return Err(Error::invalid(
-                    "families.band_scaling",
-                    format!("'{}'", f.band_scaling),
-                    "expected sqrt-n or none",
-                ));
-            }
             if f.dt.is_nan()
                 || f.dt <= 0.0
                 || (f.t_end + f.t_end_sqrt_n).is_nan()
@@ -221,14 +225,19 @@ impl SweepConfig {
                     "must give a positive learning time per update and run length",
                 ));
             }
-            if f.control_band[0] >= f.control_band[1]
-                || f.control_step.is_nan()
-                || f.control_step <= 0.0
-            {
+            let e = &f.equilibrium;
+            if e.control_min >= e.control_max || e.control_step.is_nan() || e.control_step <= 0.0 {
                 return Err(Error::invalid(
-                    "families.control_band/control_step",
-                    format!("{:?}/{}", f.control_band, f.control_step),
-                    "need lo < hi and a positive step",
+                    "families.equilibrium.control_min/control_max/control_step",
+                    format!("{}/{}/{}", e.control_min, e.control_max, e.control_step),
+                    "need min < max and a positive step",
+                ));
+            }
+            if matches!(f.estimator, Estimator::Emf { .. }) {
+                return Err(Error::invalid(
+                    "families.estimator.kind",
+                    "emf",
+                    "expected pcd, cd or exact",
                 ));
             }
         }
@@ -260,13 +269,14 @@ impl SweepConfig {
         let t_end = f.t_end + f.t_end_sqrt_n * n.sqrt();
         let updates = (t_end / f.dt).ceil() as usize;
         let per_epoch = (self.samples / f.batch_size.max(1)).max(1);
-        let (lo, hi, step) = match f.band_scaling.as_str() {
-            "sqrt-n" => (
-                1.0 + f.control_band[0] / n.sqrt(),
-                1.0 + f.control_band[1] / n.sqrt(),
-                f.control_step / n.sqrt(),
+        let e = &f.equilibrium;
+        let (lo, hi, step) = match f.band_scaling {
+            BandScaling::SqrtN => (
+                1.0 + e.control_min / n.sqrt(),
+                1.0 + e.control_max / n.sqrt(),
+                e.control_step / n.sqrt(),
             ),
-            _ => (f.control_band[0], f.control_band[1], f.control_step),
+            BandScaling::None => (e.control_min, e.control_max, e.control_step),
         };
         let toy = TrainConfig::toy_student(
             DatasetChoice::File(
@@ -282,13 +292,7 @@ impl SweepConfig {
             point.seed,
         );
         TrainConfig {
-            estimator: EstimatorFlags {
-                kind: f.estimator,
-                gibbs_steps: Some(f.gibbs_steps),
-                chains: Some(f.chains),
-                ..EstimatorFlags::defaults()
-            }
-            .estimator(),
+            estimator: f.estimator,
             optimiser: OptimiserConfig {
                 batch_size: f.batch_size.min(self.samples),
                 learning_rate: f.dt / n,
@@ -300,13 +304,10 @@ impl SweepConfig {
                 ..toy.spectrum
             },
             equilibrium: EquilibriumConfig {
-                per_decade: f.per_decade,
                 control_step: step,
                 control_min: lo.max(0.0),
                 control_max: hi,
-                chains: f.equilibrium_chains,
-                sweeps: f.equilibrium_sweeps,
-                max_sweeps: f.equilibrium_max_sweeps,
+                ..e.clone()
             },
             ..toy
         }
@@ -350,6 +351,10 @@ pub struct PointResult {
     pub dt: f64,
     /// The training configuration (to detect a changed sweep on resume).
     pub train_config: TrainConfig,
+    /// The checkpoint format of the code that trained the point: points of an older format
+    /// drew their random numbers differently and are redone.
+    #[serde(default)]
+    pub checkpoint_format: String,
     /// The measurements, in step order.
     pub records: Vec<EquilibriumRecord>,
     /// Wall-clock seconds of the point.
@@ -457,7 +462,10 @@ pub fn point_path(out: &Path, point: &Point) -> PathBuf {
 pub fn load_point(config: &SweepConfig, out: &Path, point: &Point) -> Option<PointResult> {
     let text = std::fs::read_to_string(point_path(out, point)).ok()?;
     let r: PointResult = serde_json::from_str(&text).ok()?;
-    (r.train_config == config.train_config(point) && r.beta == config.beta).then_some(r)
+    (r.train_config == config.train_config(point)
+        && r.beta == config.beta
+        && r.checkpoint_format == crate::run::checkpoint::CHECKPOINT_FORMAT)
+        .then_some(r)
 }
 
 /// Trains one point (fresh: a half-done run directory is overwritten) and reads its
@@ -495,48 +503,39 @@ fn run_point(config: &SweepConfig, out: &Path, point: &Point) -> Result<PointRes
         beta: config.beta,
         dt: family.dt,
         train_config,
+        checkpoint_format: crate::run::checkpoint::CHECKPOINT_FORMAT.to_string(),
         records,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
 
-/// Writes every measurement of every point as one CSV table.
+/// The point a row of `table.csv` belongs to, and the toy clock of the row.
+#[derive(Serialize)]
+struct TableKey<'a> {
+    family: &'a str,
+    n: usize,
+    seed: u64,
+    /// Learning time of the toy clock, $\Delta t\times$`step`.
+    time: f64,
+}
+
+/// Writes every measurement of every point as one CSV table (`io::table`): the point's family,
+/// N, seed and toy time, then the columns of [`EquilibriumRecord`].
 ///
 /// # Errors
 /// [`Error::Io`].
 pub fn write_table(path: &Path, results: &[PointResult]) -> Result<()> {
-    let mut s = String::from(
-        "family,n,seed,step,time,singular_value,control,chi,chi_se,chi_connected,\
-         chi_connected_se,mean_abs_m,tau_m,tau_m_se,tau_m2,tau_m2_se,trustworthy,chains,\
-         burn_in,sweeps,exact\n",
-    );
+    let mut rows = Vec::new();
     for r in results {
-        for (e, t) in r.records.iter().zip(r.times()) {
-            s.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                r.family,
-                r.n,
-                r.seed,
-                e.step,
-                t,
-                e.singular_value,
-                e.control,
-                e.chi,
-                e.chi_se,
-                e.chi_connected,
-                e.chi_connected_se,
-                e.mean_abs_m,
-                e.tau_m,
-                e.tau_m_se,
-                e.tau_m2,
-                e.tau_m2_se,
-                e.trustworthy,
-                e.chains,
-                e.burn_in,
-                e.sweeps,
-                e.exact
-            ));
+        for (e, time) in r.records.iter().zip(r.times()) {
+            let key = TableKey {
+                family: &r.family,
+                n: r.n,
+                seed: r.seed,
+                time,
+            };
+            rows.push((key, e));
         }
     }
-    write_atomic(path, s.as_bytes())
+    crate::io::table::write_table(path, None, &rows)
 }

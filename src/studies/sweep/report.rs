@@ -265,7 +265,9 @@ pub fn analyse_sweep(
                 }
             }
         }
-        let (collapse, collapse_bootstrap, collapse_note) = if family.band_scaling != "sqrt-n" {
+        let (collapse, collapse_bootstrap, collapse_note) = if family.band_scaling
+            != super::BandScaling::SqrtN
+        {
             (
                 None,
                 None,

@@ -106,7 +106,6 @@ impl ValidationCase for AisFixtureB {
             ),
             tolerance: Tolerance::StandardErrors(FIXTURE_SE),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "Fixture B at ε = 1, base model with zero biases; K = 300 uniform temperatures, M = 20 000 independent \
                  runs; reverse runs start from exact samples (enumeration). The theory file's three seeds gave \
@@ -208,7 +207,6 @@ impl ValidationCase for AisBracketRandomModels {
             ),
             tolerance: Tolerance::StandardErrors(BRACKET_SE),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "Models: weights N(0, 0.5²), biases N(0, 0.5²); base rates from 2000 exact samples (clipped to \
                  [1e-3, 1 − 1e-3]); 1000 uniform temperatures; 1000 runs each way; reverse runs from exact samples.\n\n\

@@ -405,7 +405,6 @@ pub(super) fn outcome(
             100.0 * FINAL_TOL
         )),
         checks: summaries.iter().flat_map(|s| s.checks.clone()).collect(),
-        legacy_verdict: None,
         details,
         figures: figures.into_iter().map(std::path::PathBuf::from).collect(),
         seed: Some(ctx.seed),

@@ -314,7 +314,6 @@ fn outcome(ctx: &ValidationContext, set: &Setting, studies: Vec<Study>) -> Resul
             100.0 * NORM_TOL
         )),
         checks: studies.iter().flat_map(|s| s.checks.clone()).collect(),
-        legacy_verdict: None,
         details: format!(
             "Each seed draws {} exact teacher samples and trains an N×1 RBM (±1 visible, Gaussian \
              hidden of precision 1, W = w/√N, zero fields, not trained) with the `{}` \

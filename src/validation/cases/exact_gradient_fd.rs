@@ -90,7 +90,6 @@ impl ValidationCase for ExactGradientFiniteDifferences {
             measured: format!("max |exact - FD| = {worst:.2e} over {checked} parameters"),
             tolerance: Tolerance::Absolute(FD_TOL),
             checks: vec![Check::below("max |exact − FD| over all parameters", worst, FD_TOL)],
-            legacy_verdict: None,
             details: format!(
                 "Six random {nv}×{nh} models (weights std 0.5, biases std 0.3), each with 50 exact samples \
                  of a random teacher as data. Central differences with step {STEP:e}; the tolerance \

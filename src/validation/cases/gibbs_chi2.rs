@@ -94,7 +94,6 @@ impl ValidationCase for GibbsChiSquare {
                 .iter()
                 .map(|(name, t)| Check::p_value_above(format!("{name}: χ² p-value"), t.p_value, P_MIN))
                 .collect(),
-            legacy_verdict: None,
             details,
             figures: vec![rel],
             seed: Some(seed),

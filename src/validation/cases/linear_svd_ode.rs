@@ -224,7 +224,6 @@ fn study(
              {LINEAR_TOL}; mode 1 compared at ≥ {MIN_COMPARED} saves"
         )),
         checks,
-        legacy_verdict: None,
         details: format!(
             "{setup} Run `runs/{id}` ({}). Learning time t = η·updates; spectrum saved {} times \
              per decade of updates. The prediction is the first-order gradient flow of a {{0,1}} \

@@ -137,7 +137,6 @@ impl ValidationCase for TapFixedPoints {
                  of their last quoted digit"
             )),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "Fixture W = [[0.5,−0.3],[0.2,0.8],[−0.6,0.1]], a = [0.1,−0.2,0.3], b = [−0.1,0.2]; start m = ½; \
                  damping 0.5, tolerance 1e-13 for the iterations, 1e-10 for L-BFGS.\n\n\
@@ -278,7 +277,6 @@ impl ValidationCase for MeanFieldErrorOrders {
                 "table within 1e-3 relative; slopes within the stated ranges; naive error > 0".into(),
             ),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "Fixture B (8×5, W_ij = ε sin(1+3i+7j)); fixed points from the neutral point, damping 0.5, \
                  tolerance 1e-13; exact ln Z by enumeration. Errors ln Z − (−F_k), measured (theory):\n\n\
@@ -355,7 +353,6 @@ impl ValidationCase for TapDivergenceReported {
                     0.0,
                 ),
             ],
-            legacy_verdict: None,
             details: format!(
                 "Random ±1 model, weights N(0, 2²), biases N(0, 0.1²), seed {seed}; 16 random starts; parallel \
                  updates, damping 0, tolerance 1e-10, 2000 iterations at most. A start is declared diverged when \

@@ -311,7 +311,6 @@ impl ValidationCase for MnistPcdVersusEmf {
                 100.0 * SETTLE_CHANGE
             )),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "Fissore's settings for both runs: 784×500, batch 100, learning rate 0.01, weights N(0, 0.01²), \
                  visible bias from the data, f32, seed {seed}; PCD-5 with 100 chains; EMF at order 2 with 100 \

@@ -152,7 +152,6 @@ impl ValidationCase for MnistPcdSamples {
             tolerance: Tolerance::Criterion("closer to real digits than to the independent-pixel null".into()),
             checks: vec![Check::below("median NN distance of RBM samples", d_rbm, midpoint)
                 .against_measured("midway between real test digits and independent pixels")],
-            legacy_verdict: None,
             details: format!(
                 "Training: {} epochs, {} samples, run directory `{}` (seconds per epoch: {:?}). \
                  Samples: {SAMPLES} chains from uniform random starts, {SWEEPS} block-Gibbs sweeps; the figure \

@@ -202,7 +202,6 @@ impl ValidationCase for MnistModesFollowPca {
                  (random: 0.006), and smaller at the last save"
             )),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "{note}\n\nE_k: eigenvectors of the centred data covariance (60 000 binarised \
                  training images). Overlap of the top-k subspaces ‖U_kᵀE_k‖²_F/k, and \
@@ -293,7 +292,6 @@ impl ValidationCase for MnistCutoffSlows {
                  epoch against time (epochs ≥ 1) negative by more than {DECAY_SE} standard errors"
             )),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "{note}\n\nThe cutoff is the knot of a continuous two-segment least-squares fit \
                  of ln σ_α against ln α over the outliers (those above the fitted \
@@ -372,7 +370,6 @@ impl ValidationCase for MnistOutlierHierarchy {
                     .into(),
             ),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "{note}\n\nModes are followed from save to save through their left singular \
                  vectors (greedy matching of |u_α(t)·u_β(t')| ≥ 1/√2, top 20 modes saved). \
@@ -455,7 +452,6 @@ impl ValidationCase for MnistBulkShrinks {
                     .into(),
             ),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "{note}\n\nThe bulk is what the Marchenko–Pastur fit leaves after removing the \
                  outliers; its fitted edge and median are in `bulk-vs-time.png`."
@@ -540,7 +536,6 @@ impl ValidationCase for MnistZeroBiasMeanMode {
                  the zero-bias run and below it for the data-bias run at the same epoch"
             )),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "{note_zero}\n\n{note_data}\n\nThe mean image m is the mean of the binarised \
                  training images, measured from the paramagnetic point ½ (the ±1 \
@@ -636,7 +631,6 @@ impl ValidationCase for MnistReconstructionTopModes {
                     .into(),
             ),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "{note}\n\nReconstruction: one mean-field pass v → E[h|v] → E[v|h] under the \
                  model with W replaced by its top-k modes (biases kept), on the first 500 \

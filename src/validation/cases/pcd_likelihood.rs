@@ -141,7 +141,6 @@ impl ValidationCase for PcdRaisesLikelihood {
                 Check::above("L after PCD training", l_pcd, l0).against_measured("L before training"),
                 Check::at_least("fraction of the gap to the teacher closed", fraction, GAP_FRACTION),
             ],
-            legacy_verdict: None,
             details: format!(
                 "Teacher: random 10×6 {{0,1}} RBM (weights std 1.5, biases std 0.5); data: 1000 exact samples. \
                  Student: weights N(0, 0.01²), zero biases; PCD-5 with 20 persistent chains, batch 20, \

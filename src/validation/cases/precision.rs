@@ -48,7 +48,14 @@ impl ValidationCase for F32MatchesF64 {
         let setup = PrecisionSetup::standard();
         let data = setup.teacher_data()?;
         let seeds: Vec<u64> = (0..SEEDS).map(|s| ctx.seed.wrapping_add(s)).collect();
-        let eta = setup.learning_rate;
+        let eta = setup.optimiser.learning_rate;
+        let (gibbs_steps, chains) = match setup.estimator {
+            crate::run::Estimator::Pcd {
+                gibbs_steps,
+                chains,
+            } => (gibbs_steps, chains),
+            _ => (0, 0),
+        };
         let l64 = LikelihoodCurves::train::<f64>(&setup, &data, &seeds, eta)?;
         let l32 = LikelihoodCurves::train::<f32>(&setup, &data, &seeds, eta)?;
         let control = LikelihoodCurves::train::<f32>(&setup, &data, &seeds, CONTROL_FACTOR * eta)?;
@@ -116,7 +123,6 @@ impl ValidationCase for F32MatchesF64 {
                 c.steps.len()
             )),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "Teacher: random 12×6 {{0,1}} RBM (weights std {}, biases std {}, seed {}); data: {} exact \
                  samples. Student: weights N(0, {}²), zero biases; PCD-{} with {} persistent chains, batch {}, \
@@ -139,15 +145,15 @@ impl ValidationCase for F32MatchesF64 {
                  Figure: (1) mean ± s of L(t) for f64, f32 and the control; (2) d_s(t) of each seed against \
                  ±√2 s(t) (dashed: ±c√2 s(t)); (3) the same divided by √2 s(t); (4) |mean d|/SE against the \
                  bound of claim (a), f32 and control.",
-                setup.teacher_weight_std,
-                setup.teacher_bias_std,
-                setup.data_seed,
-                setup.samples,
-                setup.weight_std,
-                setup.gibbs_steps,
-                setup.chains,
-                setup.batch_size,
-                setup.updates,
+                setup.teacher.weight_std,
+                setup.teacher.bias_std,
+                setup.teacher.seed,
+                setup.teacher.samples,
+                setup.model.weight_std,
+                gibbs_steps,
+                chains,
+                setup.optimiser.batch_size,
+                setup.updates(),
                 seeds[0],
                 seeds[seeds.len() - 1],
                 c.steps.len(),

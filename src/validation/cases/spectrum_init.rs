@@ -186,7 +186,6 @@ impl ValidationCase for SpectrumInitMarchenkoPastur {
                 100.0 * EDGE_TOL
             )),
             checks,
-            legacy_verdict: None,
             details,
             figures: vec![rel],
             seed: Some(ctx.seed),

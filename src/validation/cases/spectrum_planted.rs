@@ -165,7 +165,6 @@ impl ValidationCase for PlantedModesLearnt {
                  before pattern a+1; at the end each pattern has an outlier with overlap > {ALIGNMENT}"
             )),
             checks,
-            legacy_verdict: None,
             details: format!(
                 "Data `{spelling}` ({SAMPLES} samples, {N_VISIBLE} units, strengths {STRENGTHS}): \
                  data variances along the patterns {:.3}, {:.3}, {:.3} (exact, by enumeration); a \

@@ -105,7 +105,6 @@ impl ValidationCase for TwoPatternsPhaseDiagram {
                 Check::at_most("misclassified grid temperatures", wrong.len() as f64, 0.0),
                 Check::below("worst deviation of the 24 predicted numbers", worst, TOL),
             ],
-            legacy_verdict: None,
             details: format!(
                 "Damped (0.5) iteration of the (m₁, m₂) equations from (0.9, 0.3) on T = \
                  0.0125…2, κ = 0.2 and 0.5. x = m₁ + m₂ and y = m₁ − m₂ decouple exactly, so the \

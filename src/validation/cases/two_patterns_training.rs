@@ -15,9 +15,8 @@ use crate::run::{
     train_on, Estimator, HiddenType, OptimiserConfig, RunOptions, SpectrumConfig, TrainConfig,
 };
 use crate::stats::{least_squares_slope, mean_and_standard_error};
-use crate::validation::{
-    CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext, Verdict,
-};
+use crate::validation::check::{labelled, Check};
+use crate::validation::{CaseOutcome, Claim, Tolerance, ValidationCase, ValidationContext};
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use serde_json::json;
@@ -156,7 +155,7 @@ struct Study {
     series: Vec<Series>,
     markers: Vec<Series>,
     summary: String,
-    ok: bool,
+    checks: Vec<Check>,
 }
 
 fn norms(u: &[f64]) -> (f64, f64) {
@@ -314,9 +313,10 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
             .map(|r| r[key][k].as_f64().unwrap_or(f64::NAN))
             .collect()
     };
-    let mut ok = true;
+    let mut checks = Vec::new();
     let mut text = Vec::new();
     for (k, g) in [g1, g2].into_iter().enumerate() {
+        let dir = ["η̂¹", "η̂²"][k];
         let rates = pair("train_rates", k);
         let fmt = |v: &[f64]| {
             v.iter()
@@ -331,6 +331,14 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
             fmt(&pair("flow_rates_gaussian_window", k))
         );
         let rate_ok = rates.iter().all(|r| (r / g - 1.0).abs() < RATE_TOL);
+        for (seed, &r) in rates.iter().enumerate() {
+            checks.push(Check::relative(
+                format!("{dir} rate, seed {seed}"),
+                r,
+                g,
+                RATE_TOL,
+            ));
+        }
         let (tt, tf, tl) = (
             pair("train_transitions", k),
             pair("flow_transitions", k),
@@ -357,7 +365,17 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
             .all(|(a, b)| a.is_finite() == b.is_finite());
         let any = tf.iter().any(|b| b.is_finite());
         let time_ok = agree && (!any || (df.is_finite() && df.abs() <= sd));
-        ok &= rate_ok && time_ok;
+        checks.push(Check::holds(
+            format!("{dir}: a transition in training exactly where the flow has one"),
+            agree,
+        ));
+        if any {
+            checks.push(Check::at_most(
+                format!("{dir}: |mean transition time training − flow| (sd of training times)"),
+                df.abs(),
+                sd,
+            ));
+        }
         let times = if finite.is_empty() {
             "no transition".to_string()
         } else {
@@ -382,7 +400,7 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
     let (t1, t2) = (pair("train_transitions", 0), pair("train_transitions", 1));
     // η¹ orders first: wherever η² orders, η¹ has already done so
     let order_ok = t1.iter().zip(&t2).all(|(a, b)| !b.is_finite() || a < b);
-    ok &= order_ok;
+    checks.push(Check::holds("η¹ orders before η² in every seed", order_ok));
     Ok(Study {
         rows,
         series,
@@ -393,7 +411,10 @@ fn study(ctx: &ValidationContext, set: &Setting, tag: &str) -> Result<Study> {
             set.estimator.kind(),
             text.join("; ")
         ),
-        ok,
+        checks: labelled(
+            format!("{} hidden, {}", set.label(), set.estimator.kind()),
+            checks,
+        ),
     })
 }
 
@@ -468,8 +489,7 @@ fn outcome(
              transition-time difference training − flow within one sd across seeds; η¹ first",
             100.0 * RATE_TOL
         )),
-        checks: Vec::new(),
-        legacy_verdict: Some(Verdict::from_bool(studies.iter().all(|(_, s)| s.ok))),
+        checks: studies.iter().flat_map(|(_, s)| s.checks.clone()).collect(),
         details: format!(
             "Each seed draws {} exact teacher samples (two Curie–Weiss blocks, N₁ = {}, N₂ = \
              {}) and adds their images under the teacher's block flips (×4, so that the data \
