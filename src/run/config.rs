@@ -530,22 +530,33 @@ impl Default for Estimator {
 #[serde(deny_unknown_fields)]
 pub struct EstimatorFlags {
     /// Gradient estimator: pcd, cd, exact, emf (TAP / extended mean field).
-    #[arg(long = "estimator", id = "estimator.kind", default_value = "pcd")]
+    #[arg(
+        long = "estimator",
+        id = "estimator.kind",
+        value_name = "KIND",
+        default_value = "pcd"
+    )]
     pub kind: EstimatorKind,
     /// Gibbs sweeps per update (k of CD-k / PCD-k).
     #[arg(
         long = "gibbs-steps",
         id = "estimator.gibbs_steps",
+        value_name = "GIBBS_STEPS",
         default_value = "5"
     )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gibbs_steps: Option<usize>,
     /// Persistent chains (PCD) or magnetisations (EMF).
-    #[arg(long = "chains", id = "estimator.chains", default_value = "100")]
+    #[arg(
+        long = "chains",
+        id = "estimator.chains",
+        value_name = "CHAINS",
+        default_value = "100"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chains: Option<usize>,
     /// EMF expansion order: naive, tap2, tap3.
-    #[arg(long = "emf-order", id = "estimator.order", default_value = "tap2",
+    #[arg(long = "emf-order", id = "estimator.order", value_name = "ORDER", default_value = "tap2",
           value_parser = spelled::order)]
     #[serde(default, skip_serializing_if = "Option::is_none", with = "order_opt")]
     pub order: Option<Order>,
@@ -553,12 +564,18 @@ pub struct EstimatorFlags {
     #[arg(
         long = "emf-iterations",
         id = "estimator.iterations",
+        value_name = "ITERATIONS",
         default_value = "3"
     )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<usize>,
     /// EMF: damping of the TAP iteration, in [0, 1).
-    #[arg(long = "emf-damping", id = "estimator.damping", default_value = "0.5")]
+    #[arg(
+        long = "emf-damping",
+        id = "estimator.damping",
+        value_name = "DAMPING",
+        default_value = "0.5"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub damping: Option<f64>,
 }
@@ -782,18 +799,28 @@ fn overlay(
 pub struct DataConfig {
     /// Dataset: mnist, mnist:0,1 (digit subset), mnist-test, genome, digits, file:PATH,
     /// planted:N:M:SEED:B,B,...
-    #[arg(long = "dataset", id = "data.dataset", default_value = "mnist")]
+    #[arg(
+        long = "dataset",
+        id = "data.dataset",
+        value_name = "DATASET",
+        default_value = "mnist"
+    )]
     #[serde(with = "spelling")]
     pub dataset: DatasetChoice,
     /// Data root (default: $RBMDYN_DATA, else ../shared/data).
-    #[arg(long = "data", id = "data.root")]
+    #[arg(long = "data", id = "data.root", value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<PathBuf>,
     /// Binarisation threshold on pixel values scaled to [0, 1] (value ≥ threshold → 1).
-    #[arg(long = "threshold", id = "data.threshold", default_value_t = 0.5)]
+    #[arg(
+        long = "threshold",
+        id = "data.threshold",
+        value_name = "THRESHOLD",
+        default_value_t = 0.5
+    )]
     pub threshold: f64,
     /// Use only the first N samples.
-    #[arg(long = "limit", id = "data.limit")]
+    #[arg(long = "limit", id = "data.limit", value_name = "LIMIT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
 }
@@ -803,12 +830,18 @@ pub struct DataConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
     /// Number of hidden units.
-    #[arg(long = "hidden", id = "model.hidden", default_value_t = 500)]
+    #[arg(
+        long = "hidden",
+        id = "model.hidden",
+        value_name = "HIDDEN",
+        default_value_t = 500
+    )]
     pub hidden: usize,
     /// Visible unit type: binary or ising.
     #[arg(
         long = "visible-type",
         id = "model.visible_type",
+        value_name = "VISIBLE_TYPE",
         default_value = "binary"
     )]
     pub visible_type: VisibleType,
@@ -816,14 +849,20 @@ pub struct ModelConfig {
     #[arg(
         long = "hidden-type",
         id = "model.hidden_type",
+        value_name = "HIDDEN_TYPE",
         default_value = "binary"
     )]
     pub hidden_type: HiddenType,
     /// Standard deviation of the initial weights.
-    #[arg(long = "weight-std", id = "model.weight_std", default_value_t = 0.01)]
+    #[arg(
+        long = "weight-std",
+        id = "model.weight_std",
+        value_name = "WEIGHT_STD",
+        default_value_t = 0.01
+    )]
     pub weight_std: f64,
     /// Initial visible bias: data (Fissore eq. 19) or zero.
-    #[arg(long = "visible-bias-init", id = "model.visible_bias_init", default_value = "data",
+    #[arg(long = "visible-bias-init", id = "model.visible_bias_init", value_name = "VISIBLE_BIAS_INIT", default_value = "data",
           value_parser = spelled::bias_init)]
     #[serde(with = "spelled::bias_init_serde")]
     pub visible_bias_init: VisibleBiasInit,
@@ -837,6 +876,7 @@ pub struct OptimiserConfig {
     #[arg(
         long = "batch-size",
         id = "optimiser.batch_size",
+        value_name = "BATCH_SIZE",
         default_value_t = 100
     )]
     pub batch_size: usize,
@@ -844,16 +884,23 @@ pub struct OptimiserConfig {
     #[arg(
         long = "learning-rate",
         id = "optimiser.learning_rate",
+        value_name = "LEARNING_RATE",
         default_value_t = 0.01
     )]
     pub learning_rate: f64,
     /// Momentum in [0, 1).
-    #[arg(long = "momentum", id = "optimiser.momentum", default_value_t = 0.0)]
+    #[arg(
+        long = "momentum",
+        id = "optimiser.momentum",
+        value_name = "MOMENTUM",
+        default_value_t = 0.0
+    )]
     pub momentum: f64,
     /// L2 weight decay on W.
     #[arg(
         long = "weight-decay",
         id = "optimiser.weight_decay",
+        value_name = "WEIGHT_DECAY",
         default_value_t = 0.0
     )]
     pub weight_decay: f64,
@@ -861,7 +908,12 @@ pub struct OptimiserConfig {
     #[arg(long = "no-bias-training", id = "optimiser.train_biases", action = ArgAction::SetFalse)]
     pub train_biases: bool,
     /// Epochs.
-    #[arg(long = "epochs", id = "optimiser.epochs", default_value_t = 10)]
+    #[arg(
+        long = "epochs",
+        id = "optimiser.epochs",
+        value_name = "EPOCHS",
+        default_value_t = 10
+    )]
     pub epochs: usize,
 }
 
@@ -890,6 +942,7 @@ pub struct CheckpointConfig {
     #[arg(
         long = "checkpoints-per-decade",
         id = "checkpoints.per_decade",
+        value_name = "PER_DECADE",
         default_value_t = 10
     )]
     pub per_decade: u32,
@@ -904,6 +957,7 @@ pub struct SpectrumConfig {
     #[arg(
         long = "spectrum-per-decade",
         id = "spectrum.per_decade",
+        value_name = "PER_DECADE",
         default_value_t = 10
     )]
     pub per_decade: u32,
@@ -911,6 +965,7 @@ pub struct SpectrumConfig {
     #[arg(
         long = "spectrum-vectors",
         id = "spectrum.vectors",
+        value_name = "VECTORS",
         default_value_t = 20
     )]
     pub vectors: usize,
@@ -925,6 +980,7 @@ pub struct LikelihoodConfig {
     #[arg(
         long = "likelihood-every",
         id = "likelihood.every",
+        value_name = "EVERY",
         default_value_t = 0
     )]
     pub every: usize,
@@ -932,6 +988,7 @@ pub struct LikelihoodConfig {
     #[arg(
         long = "likelihood-samples",
         id = "likelihood.samples",
+        value_name = "SAMPLES",
         default_value_t = 1000
     )]
     pub samples: usize,
@@ -939,6 +996,7 @@ pub struct LikelihoodConfig {
     #[arg(
         long = "likelihood-schedule",
         id = "likelihood.schedule",
+        value_name = "SCHEDULE",
         default_value = "uniform:1000"
     )]
     pub schedule: AisSchedule,
@@ -946,11 +1004,16 @@ pub struct LikelihoodConfig {
     #[arg(
         long = "likelihood-runs",
         id = "likelihood.runs",
+        value_name = "RUNS",
         default_value_t = 100
     )]
     pub runs: usize,
     /// Test set for the log-likelihood (a dataset spelling, e.g. mnist-test).
-    #[arg(long = "test-dataset", id = "likelihood.test_dataset")]
+    #[arg(
+        long = "test-dataset",
+        id = "likelihood.test_dataset",
+        value_name = "DATASET"
+    )]
     #[serde(with = "spelling_opt", skip_serializing_if = "Option::is_none")]
     pub test_dataset: Option<DatasetChoice>,
 }
@@ -964,6 +1027,7 @@ pub struct EquilibriumConfig {
     #[arg(
         long = "equilibrium-per-decade",
         id = "equilibrium.per_decade",
+        value_name = "PER_DECADE",
         default_value_t = 0
     )]
     pub per_decade: u32,
@@ -971,6 +1035,7 @@ pub struct EquilibriumConfig {
     #[arg(
         long = "equilibrium-control-step",
         id = "equilibrium.control_step",
+        value_name = "CONTROL_STEP",
         default_value_t = 0.0
     )]
     pub control_step: f64,
@@ -978,6 +1043,7 @@ pub struct EquilibriumConfig {
     #[arg(
         long = "equilibrium-control-min",
         id = "equilibrium.control_min",
+        value_name = "CONTROL_MIN",
         default_value_t = 0.5
     )]
     pub control_min: f64,
@@ -985,6 +1051,7 @@ pub struct EquilibriumConfig {
     #[arg(
         long = "equilibrium-control-max",
         id = "equilibrium.control_max",
+        value_name = "CONTROL_MAX",
         default_value_t = 2.0
     )]
     pub control_max: f64,
@@ -992,6 +1059,7 @@ pub struct EquilibriumConfig {
     #[arg(
         long = "equilibrium-chains",
         id = "equilibrium.chains",
+        value_name = "CHAINS",
         default_value_t = 16
     )]
     pub chains: usize,
@@ -1000,6 +1068,7 @@ pub struct EquilibriumConfig {
     #[arg(
         long = "equilibrium-sweeps",
         id = "equilibrium.sweeps",
+        value_name = "SWEEPS",
         default_value_t = 2000
     )]
     pub sweeps: usize,
@@ -1007,6 +1076,7 @@ pub struct EquilibriumConfig {
     #[arg(
         long = "equilibrium-max-sweeps",
         id = "equilibrium.max_sweeps",
+        value_name = "MAX_SWEEPS",
         default_value_t = 64_000
     )]
     pub max_sweeps: usize,
@@ -1021,10 +1091,15 @@ pub struct EquilibriumConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
     /// Seed of the run's generator.
-    #[arg(long = "seed", id = "seed", default_value_t = 0)]
+    #[arg(long = "seed", id = "seed", value_name = "SEED", default_value_t = 0)]
     pub seed: u64,
     /// Float type of training: f32 or f64.
-    #[arg(long = "precision", id = "precision", default_value = "f32")]
+    #[arg(
+        long = "precision",
+        id = "precision",
+        value_name = "TYPE",
+        default_value = "f32"
+    )]
     pub precision: Precision,
     /// Compute every field product by GEMM (reference for benchmarks; by default sparse {0,1}
     /// states take the sparse path, `rbm::products`).
