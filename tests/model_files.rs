@@ -232,6 +232,11 @@ fn checkpoint<T: Float>(with_state: bool) -> Checkpoint<T> {
             } else {
                 vec![]
             },
+            data_fingerprint: with_state.then_some(rbmdyn::training::DataFingerprint {
+                rows: 50,
+                columns: 6,
+                crc32: 0xdead_beef,
+            }),
         },
         chains: with_state.then_some(chains),
         streams: TrainStreams::of_run(42, rng),

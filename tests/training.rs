@@ -573,3 +573,58 @@ fn finished_runs_are_reused_only_for_the_same_configuration() {
     assert!(!reused);
     assert_ne!(third.model, first.model);
 }
+
+/// A trainer resumed from `progress` (the rest of its state fresh), run on `data`.
+fn resume_with(progress: rbmdyn::training::Progress, data: &DMatrix<f64>) -> rbmdyn::Result<()> {
+    let start = random_rbm(10, 6, 0.01, 0.0, 5, Binary, Binary);
+    let (opt, streams) = pcd_trainer(start.clone(), 9, 5).optimizer_state_and_streams();
+    let mut t = pcd_trainer(start, 9, 5).resume_from(opt, progress, streams);
+    t.run(data)
+}
+
+/// Saved progress that does not fit the data (a shrunk or changed data set, a damaged
+/// checkpoint) is an error that says what differs, never a panic or a run on other data.
+#[test]
+fn resume_refuses_progress_that_does_not_fit_the_data() {
+    let teacher = random_rbm(10, 6, 1.5, 0.5, 3, Binary, Binary);
+    let data = teacher_data(&teacher, 200, 4);
+    let start = random_rbm(10, 6, 0.01, 0.0, 5, Binary, Binary);
+    let mut part = pcd_trainer(start, 9, 5);
+    part.run_until(&data, 2).unwrap();
+    let saved = part.progress().clone();
+    assert!(saved.data_fingerprint.is_some());
+    // the same data: resumes
+    resume_with(saved.clone(), &data).unwrap();
+    let err = |p: rbmdyn::training::Progress, d: &DMatrix<f64>| {
+        resume_with(p, d).unwrap_err().to_string()
+    };
+    // a data set that shrank since the checkpoint
+    let shrunk = data.rows(0, 100).clone_owned();
+    let e = err(saved.clone(), &shrunk);
+    assert!(e.contains("other data") && e.contains("100 × 10"), "{e}");
+    // the same size, one value changed
+    let mut changed = data.clone();
+    changed[(7, 3)] = 1.0 - changed[(7, 3)];
+    assert!(err(saved.clone(), &changed).contains("other data"));
+    // damaged progress without a fingerprint (as a hand-made checkpoint would be)
+    let bare = rbmdyn::training::Progress {
+        data_fingerprint: None,
+        ..saved
+    };
+    let mut p = bare.clone();
+    p.batch_in_epoch = 3;
+    p.permutation = (0..200).map(|i| i % 100).collect();
+    assert!(err(p, &data).contains("not a permutation"));
+    let mut p = bare.clone();
+    p.batch_in_epoch = 3;
+    p.permutation = vec![0, 1, 2];
+    assert!(err(p, &data).contains("not a permutation"));
+    let mut p = bare.clone();
+    p.batch_in_epoch = 10;
+    p.permutation = (0..200).collect();
+    assert!(err(p, &data).contains("minibatches"));
+    let mut p = bare;
+    p.batch_in_epoch = 4;
+    p.permutation.clear();
+    assert!(err(p, &data).contains("no permutation"));
+}

@@ -132,6 +132,14 @@ fn train_typed<T: Float>(
     let mut rng = train_rng(config.seed);
     let (rbm, chains, resume_state, history) = if options.resume {
         let c = load_checkpoint::<T>(&files.checkpoint())?;
+        // the saved progress must fit the data the run continues on (no index arithmetic on a
+        // checkpoint's values before this)
+        c.progress
+            .check_fits(
+                &crate::training::data_fingerprint(&data),
+                config.optimiser.batch_size,
+            )
+            .map_err(|e| Error::format(files.checkpoint(), e.to_string()))?;
         // the run's config.toml (a directory without one is resumed unchecked)
         let saved: Option<TrainConfig> = if files.config_toml().exists() {
             Some(files.read_config()?)

@@ -29,7 +29,7 @@ pub use optimizer::{OptimizerState, Sgd};
 pub use persistent_cd::PersistentContrastiveDivergence;
 pub use spectrum_tracker::{SpectrumFiles, SpectrumRecord, SpectrumTracker};
 pub use tap_gradient::TapGradient;
-pub use trainer::{Finished, Progress, Trainer, TrainerConfig};
+pub use trainer::{data_fingerprint, DataFingerprint, Finished, Progress, Trainer, TrainerConfig};
 
 use crate::error::Result;
 use crate::linalg::{for_each_block, gemm, Float, Op};

@@ -34,6 +34,100 @@ pub struct Progress {
     pub batch_in_epoch: usize,
     /// This epoch's permutation of the samples (empty between epochs).
     pub permutation: Vec<usize>,
+    /// The training data the run has seen ([`data_fingerprint`]); `None` before the first
+    /// update (and in checkpoints written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_fingerprint: Option<DataFingerprint>,
+}
+
+/// What identifies a training set: its shape and the CRC-32 of its values (in storage order,
+/// i.e. column by column, each as the little-endian bytes of its f64 value). Kept in checkpoints so that a run is never
+/// resumed on other data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFingerprint {
+    /// Samples.
+    pub rows: usize,
+    /// Visible units.
+    pub columns: usize,
+    /// CRC-32 of the values.
+    pub crc32: u32,
+}
+
+/// The fingerprint of `data` (one sample per row).
+pub fn data_fingerprint<T: Float>(data: &DMatrix<T>) -> DataFingerprint {
+    let mut h = crc32fast::Hasher::new();
+    let mut bytes = [0u8; 8 * 64];
+    for chunk in data.as_slice().chunks(64) {
+        for (k, v) in chunk.iter().enumerate() {
+            bytes[8 * k..8 * k + 8].copy_from_slice(&v.as_f64().to_le_bytes());
+        }
+        h.update(&bytes[..8 * chunk.len()]);
+    }
+    DataFingerprint {
+        rows: data.nrows(),
+        columns: data.ncols(),
+        crc32: h.finalize(),
+    }
+}
+
+impl Progress {
+    /// Checks saved progress against the data a run continues on: the same data (fingerprint,
+    /// when the progress has one), a position inside an epoch of `⌊n/batch_size⌋` minibatches,
+    /// and a permutation of `0..n` (or none between epochs). Untrusted progress (a checkpoint
+    /// file) must pass this before it indexes anything.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] saying what does not fit.
+    pub fn check_fits(&self, data: &DataFingerprint, batch_size: usize) -> Result<()> {
+        let n = data.rows;
+        if let Some(saved) = &self.data_fingerprint {
+            if saved != data {
+                return Err(Error::invalid(
+                    "checkpoint progress",
+                    format!(
+                        "data of {} × {} (CRC-32 {:08x})",
+                        saved.rows, saved.columns, saved.crc32
+                    ),
+                    format!(
+                        "the run continues on other data: {n} × {} (CRC-32 {:08x})",
+                        data.columns, data.crc32
+                    ),
+                ));
+            }
+        }
+        let batches = n / batch_size.max(1);
+        if self.batch_in_epoch >= batches.max(1) {
+            return Err(Error::invalid(
+                "checkpoint progress",
+                format!("batch {} of the epoch", self.batch_in_epoch),
+                format!("an epoch has {batches} minibatches of {batch_size} ({n} samples)"),
+            ));
+        }
+        if self.permutation.is_empty() {
+            if self.batch_in_epoch != 0 {
+                return Err(Error::invalid(
+                    "checkpoint progress",
+                    format!("batch {} of the epoch", self.batch_in_epoch),
+                    "no permutation saved for a run inside an epoch",
+                ));
+            }
+            return Ok(());
+        }
+        let mut seen = vec![false; n];
+        let is_permutation = self.permutation.len() == n
+            && self
+                .permutation
+                .iter()
+                .all(|&i| i < n && !std::mem::replace(&mut seen[i], true));
+        if !is_permutation {
+            return Err(Error::invalid(
+                "checkpoint progress",
+                format!("a permutation of {} entries", self.permutation.len()),
+                format!("not a permutation of the {n} samples"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The training loop. Generic over the estimator (R11: the CLI dispatches once).
@@ -177,6 +271,10 @@ impl<V: UnitKind, H: UnitKind, T: Float, E: GradientEstimator<V, H, T>> Trainer<
             ));
         }
         let batches_per_epoch = n / bs;
+        // saved progress (a checkpoint) must fit these data before it indexes them
+        let fingerprint = data_fingerprint(data);
+        self.progress.check_fits(&fingerprint, bs)?;
+        self.progress.data_fingerprint = Some(fingerprint);
         let epochs = epochs.min(self.config.epochs);
         let samples = Samples::of(data);
         let mut epoch_start = Instant::now();
