@@ -175,16 +175,18 @@ impl PrecisionSetup {
                 format!("must divide the number of samples ({})", t.samples),
             ));
         }
-        if t.n_visible
-            .min(t.n_hidden)
-            .max(t.n_visible.min(self.model.hidden))
-            > 20
-        {
-            return Err(Error::invalid(
-                "model.hidden",
-                self.model.hidden,
-                "too large for exact enumeration",
-            ));
+        // the teacher is sampled and the student's L computed by enumerating the smaller layer
+        for (name, hidden) in [
+            ("teacher.n_hidden", t.n_hidden),
+            ("model.hidden", self.model.hidden),
+        ] {
+            if t.n_visible.min(hidden) > 20 {
+                return Err(Error::invalid(
+                    name,
+                    hidden,
+                    "too large for exact enumeration",
+                ));
+            }
         }
         if self.model.visible_type != VisibleType::Binary
             || self.model.hidden_type != HiddenType::Binary
